@@ -1,0 +1,39 @@
+# sc8scan: each target is a line or two; scripts live in hack/.
+GO      ?= go
+BIN     ?= bin
+GOFLAGS ?= -trimpath
+export CGO_ENABLED ?= 0
+
+.PHONY: help build test unit demo lint bench golden fuzz e2e clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+build: ## build sc8scan, sc8probe and sc8sensor into bin/
+	$(GO) build $(GOFLAGS) -o $(BIN)/ ./cmd/...
+
+test: ## install test dependencies (as root), then run every test
+	hack/deps.sh
+	hack/test.sh
+
+unit: ## hermetic unit tests only (race detector on)
+	CGO_ENABLED=1 $(GO) test -race -short ./...
+
+demo: build ## scan the embedded demo cluster against a real local lab
+	hack/demo.sh
+
+lint: ## gofmt and go vet
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+bench: build ## benchmarks against peer tools, printing ratios
+	hack/bench.sh
+
+golden: ## regenerate golden files
+	$(GO) test ./... -run Golden -update
+
+fuzz: ## run each fuzz target for a short while
+	hack/fuzz.sh
+
+clean: ## remove build output
+	rm -rf $(BIN)

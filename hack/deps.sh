@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the integration tests and benchmarks need.
+# Idempotent and quick when everything is present. As root it installs what
+# is missing; otherwise it lists what is missing and exits 0 so that the
+# tests that need those programs skip with the reason (under CI=true they
+# fail instead).
+set -euo pipefail
+
+pkgs=(
+  openssl          # s_server / s_client peers
+  nginx-light      # real TLS peer
+  stunnel4         # real TLS peer
+  haproxy          # real TLS peer
+  postgresql       # STARTTLS peer
+  sslscan          # benchmark peer
+  testssl.sh       # benchmark peer
+  tshark           # capture oracle
+  tcpdump          # captures of real traffic
+  iproute2         # network namespaces and veth pairs
+  binutils         # readelf (fips benchmark peer)
+  libssl-dev       # a C program linked against libcrypto; go-crypto-openssl child
+  curl             # real HTTP clients in captures
+  ca-certificates
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "hack/deps.sh: all ${#pkgs[@]} Debian packages present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "hack/deps.sh: not root; missing Debian packages: ${missing[*]}"
+  echo "hack/deps.sh: tests that need them will skip (and fail under CI=true)"
+  exit 0
+fi
+
+echo "hack/deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The packaged services must not hold ports or run in the background: tests
+# start their own instances on loopback.
+for svc in nginx haproxy postgresql stunnel4; do
+  if command -v service >/dev/null 2>&1; then service "$svc" stop >/dev/null 2>&1 || true; fi
+done
+echo "hack/deps.sh: done"

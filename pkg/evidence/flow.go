@@ -1,0 +1,67 @@
+package evidence
+
+import "time"
+
+// FlowReport is what was seen on the wire.
+type FlowReport struct {
+	Header
+	Input string    `json:"input,omitempty"` // the capture file or interface
+	Flows []Flow    `json:"flows"`
+	Stats FlowStats `json:"stats"`
+}
+
+// Flow is one transport connection.
+type Flow struct {
+	Client    string    `json:"client"` // "ip:port"
+	Server    string    `json:"server"`
+	Transport string    `json:"transport"` // "tcp", "udp"
+	FirstSeen time.Time `json:"firstSeen"`
+	LastSeen  time.Time `json:"lastSeen"`
+	Packets   int64     `json:"packets"`
+	Bytes     int64     `json:"bytes"`
+	// Encrypted is true only with evidence (a TLS handshake or TLS records
+	// seen); Classification says what the evidence was.
+	Encrypted      bool           `json:"encrypted"`
+	Classification string         `json:"classification,omitempty"` // e.g. "tls", "tls-no-handshake", "plaintext", "unknown"
+	TLS            *FlowTLS       `json:"tls,omitempty"`
+	Plaintext      *FlowPlaintext `json:"plaintext,omitempty"`
+	Mesh           string         `json:"mesh"` // "", "istio", "istio-hbone", "linkerd"
+	Source         *FlowEndpoint  `json:"source,omitempty"`
+	Destination    *FlowEndpoint  `json:"destination,omitempty"`
+	PathID         string         `json:"pathId,omitempty"`
+}
+
+// FlowTLS is what the handshake showed.
+type FlowTLS struct {
+	Version           string   `json:"version"`
+	CipherSuite       string   `json:"cipherSuite"`
+	ServerName        string   `json:"serverName"`
+	ALPN              []string `json:"alpn"`
+	ClientCertificate string   `json:"clientCertificate"` // "sent", "not-sent", "unknown"
+	JA3               string   `json:"ja3"`
+	JA4               string   `json:"ja4"`
+	STARTTLS          string   `json:"starttls,omitempty"`
+}
+
+// FlowPlaintext names the cleartext protocol seen.
+type FlowPlaintext struct {
+	Protocol string `json:"protocol"`
+}
+
+// FlowEndpoint maps a flow end onto the inventory.
+type FlowEndpoint struct {
+	Namespace string `json:"namespace,omitempty"`
+	Pod       string `json:"pod,omitempty"`
+	Workload  string `json:"workload,omitempty"` // Kind/name
+	Service   string `json:"service,omitempty"`
+}
+
+// FlowStats counts what was read and what was given up.
+type FlowStats struct {
+	Packets   int64 `json:"packets"`
+	Flows     int64 `json:"flows"`
+	Dropped   int64 `json:"dropped"`
+	Truncated int64 `json:"truncated"`
+	Malformed int64 `json:"malformed,omitempty"`
+	Evicted   int64 `json:"evicted,omitempty"`
+}

@@ -1,0 +1,72 @@
+package evidence
+
+// PolicyReport is what the mesh's declared policy predicts for each path.
+type PolicyReport struct {
+	Header
+	Paths    []PolicyPath `json:"paths"`
+	Mesh     *MeshTLS     `json:"mesh,omitempty"`
+	Findings []Finding    `json:"findings,omitempty"`
+}
+
+// PolicyPath is the prediction for one (client workload -> Service port).
+type PolicyPath struct {
+	// PathID is the inventory path id, when the path is in the inventory.
+	PathID      string            `json:"pathId,omitempty"`
+	Source      PolicySource      `json:"source"`
+	Destination PolicyDestination `json:"destination"`
+	Server      PolicySide        `json:"server"`
+	Client      PolicySide        `json:"client"`
+	// Expected is "mtls", "tls", "plaintext" or "broken".
+	Expected          string   `json:"expected"`
+	PlaintextAccepted bool     `json:"plaintextAccepted"`
+	Reasons           []string `json:"reasons"`
+}
+
+// PolicySource is the client side of a predicted path.
+type PolicySource struct {
+	Namespace string `json:"namespace"`
+	Workload  string `json:"workload"`
+	Mesh      string `json:"mesh"` // "sidecar", "ambient", "none"
+}
+
+// PolicyDestination is the server side of a predicted path.
+type PolicyDestination struct {
+	Namespace  string `json:"namespace"`
+	Service    string `json:"service"`
+	Port       int    `json:"port"`
+	TargetPort int    `json:"targetPort"`
+}
+
+// PolicySide is the effective mode on one side and the object that set it.
+type PolicySide struct {
+	Mode   string `json:"mode"`             // server: STRICT|PERMISSIVE|DISABLE|NONE; client: ISTIO_MUTUAL|MUTUAL|SIMPLE|DISABLE|AUTO|NONE
+	Policy string `json:"policy,omitempty"` // "ns/name" of the deciding object
+}
+
+// MeshTLS is the mesh-wide TLS configuration that SC-8(1) and SC-13 care
+// about.
+type MeshTLS struct {
+	MinProtocolVersion string       `json:"minProtocolVersion,omitempty"`
+	CipherSuites       []string     `json:"cipherSuites,omitempty"`
+	CompliancePolicy   string       `json:"compliancePolicy,omitempty"`
+	Gateways           []GatewayTLS `json:"gateways,omitempty"`
+}
+
+// GatewayTLS is one TLS server of a Gateway.
+type GatewayTLS struct {
+	Gateway            string   `json:"gateway"` // ns/name
+	Port               int      `json:"port"`
+	Hosts              []string `json:"hosts,omitempty"`
+	Mode               string   `json:"mode"`
+	MinProtocolVersion string   `json:"minProtocolVersion,omitempty"`
+	CipherSuites       []string `json:"cipherSuites,omitempty"`
+}
+
+// Finding is a problem with an input object: invalid, conflicting, or
+// pointing at nothing. It names the object.
+type Finding struct {
+	Severity string `json:"severity"` // "error", "warning", "info"
+	Object   string `json:"object"`   // Kind ns/name
+	Source   string `json:"source,omitempty"`
+	Message  string `json:"message"`
+}

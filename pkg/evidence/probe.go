@@ -1,0 +1,135 @@
+package evidence
+
+import "time"
+
+// ProbeReport is what active probes found on each target.
+type ProbeReport struct {
+	Header
+	Results []ProbeResult `json:"results"`
+}
+
+// ProbeResult is everything learned about one target port.
+type ProbeResult struct {
+	Target    Target         `json:"target"`
+	Vantage   string         `json:"vantage"`
+	Plaintext PlaintextProbe `json:"plaintext"`
+	TLS       TLSProbe       `json:"tls"`
+	// STARTTLS names the protocol used to upgrade to TLS, "" when TLS was
+	// spoken from the first byte or not at all.
+	STARTTLS string    `json:"starttls"`
+	SSH      *SSHProbe `json:"ssh,omitempty"`
+	// Errors are per-target failures, in words; an empty list does not mean
+	// every check ran (see the Tested fields).
+	Errors   []string  `json:"errors"`
+	Started  time.Time `json:"started"`
+	Duration string    `json:"duration"`
+}
+
+// Target is the port probed. Service is set when the target stands for a
+// Kubernetes Service port (the scan pipeline plans it so).
+type Target struct {
+	Host       string       `json:"host"`
+	Port       int          `json:"port"`
+	ServerName string       `json:"serverName,omitempty"`
+	Scheme     string       `json:"scheme,omitempty"` // e.g. "postgres" from postgres://host:port
+	Service    *ServicePort `json:"service,omitempty"`
+}
+
+// ServicePort names the Kubernetes Service port a target stands for.
+type ServicePort struct {
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	Port      int    `json:"port"`
+}
+
+// PlaintextProbe says whether the port answered a cleartext request.
+type PlaintextProbe struct {
+	// Tested is true when a cleartext exchange was attempted to the end;
+	// Accepted without Tested means nothing.
+	Tested   bool   `json:"tested"`
+	Accepted bool   `json:"accepted"`
+	Protocol string `json:"protocol"` // "http/1.1", "h2c", "grpc", "postgres", "mysql", "redis", "smtp", "ldap", ""
+	// Evidence is a short, payload-free description of what was seen, e.g.
+	// "HTTP/1.1 200 status line".
+	Evidence string `json:"evidence,omitempty"`
+}
+
+// TLSProbe is what the port offers over TLS.
+type TLSProbe struct {
+	Tested             bool         `json:"tested"`
+	Offered            bool         `json:"offered"`
+	Versions           []TLSVersion `json:"versions"`
+	Groups             []string     `json:"groups"`
+	ClientAuth         string       `json:"clientAuth"` // "none", "optional", "required", "unknown"
+	ClientAuthEvidence string       `json:"clientAuthEvidence,omitempty"`
+	// AcceptableCAs are the CA names the server hinted in its
+	// CertificateRequest.
+	AcceptableCAs []string      `json:"acceptableCAs,omitempty"`
+	Certificates  []Certificate `json:"certificates"`
+	Verification  *Verification `json:"verification,omitempty"`
+	// Profiles says, per compliance profile, which offered versions, suites
+	// and groups pass or fail it.
+	Profiles []ProfileResult `json:"profiles,omitempty"`
+}
+
+// TLSVersion is one protocol version the server accepted, with the suites
+// it accepted under it in the server's order of preference.
+type TLSVersion struct {
+	Version      string   `json:"version"` // "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"
+	CipherSuites []string `json:"cipherSuites"`
+	// ServerPreference is true when the server picks by its own order.
+	ServerPreference *bool `json:"serverPreference,omitempty"`
+}
+
+// Certificate describes one certificate of the presented chain. Only public
+// facts are kept; never a key.
+type Certificate struct {
+	Subject            string    `json:"subject"`
+	Issuer             string    `json:"issuer"`
+	SANs               []string  `json:"sans"`
+	SPIFFEID           string    `json:"spiffeID,omitempty"`
+	NotBefore          time.Time `json:"notBefore"`
+	NotAfter           time.Time `json:"notAfter"`
+	KeyType            string    `json:"keyType"`
+	KeyBits            int       `json:"keyBits"`
+	SignatureAlgorithm string    `json:"signatureAlgorithm"`
+	SHA256             string    `json:"sha256"`
+	Serial             string    `json:"serial,omitempty"`
+}
+
+// Verification is the outcome of checking the chain against a CA bundle
+// and the expected name.
+type Verification struct {
+	// Checked is false when no CA bundle was given; Trusted is then
+	// meaningless.
+	Checked       bool   `json:"checked"`
+	Trusted       bool   `json:"trusted"`
+	HostnameMatch bool   `json:"hostnameMatch"`
+	Name          string `json:"name,omitempty"` // the name matched against
+	Error         string `json:"error,omitempty"`
+}
+
+// ProfileResult is how the offered parameters fare against one profile.
+type ProfileResult struct {
+	Profile string        `json:"profile"` // e.g. "sp800-52r2", "fips140-3-go"
+	Pass    bool          `json:"pass"`
+	Items   []ProfileItem `json:"items,omitempty"`
+}
+
+// ProfileItem is one offered value judged by a profile.
+type ProfileItem struct {
+	Kind    string `json:"kind"` // "version", "cipherSuite", "group"
+	Value   string `json:"value"`
+	Allowed bool   `json:"allowed"`
+	Note    string `json:"note,omitempty"` // e.g. "Appendix D transitional"
+	Source  string `json:"source,omitempty"`
+}
+
+// SSHProbe lists what an SSH server offers.
+type SSHProbe struct {
+	Banner   string   `json:"banner,omitempty"`
+	Kex      []string `json:"kex"`
+	HostKeys []string `json:"hostKeys"`
+	Ciphers  []string `json:"ciphers"`
+	MACs     []string `json:"macs"`
+}

@@ -1,0 +1,91 @@
+package matrix
+
+// Summary holds the roll-ups.
+type Summary struct {
+	// Status is the worst row status.
+	Status    Status         `json:"status"`
+	Counts    map[Status]int `json:"counts"`
+	ByCheck   []Rollup       `json:"byCheck"`
+	ByControl []Rollup       `json:"byControl"`
+	// Coverage is the share of applicable cells (all but N/A) that rest on
+	// evidence, from 0 to 1.
+	Coverage float64 `json:"coverage"`
+	Cells    int     `json:"cells"`
+	Tested   int     `json:"tested"`
+	Paths    int     `json:"paths"`
+}
+
+// Rollup is the count of statuses for one check or control.
+type Rollup struct {
+	ID     string         `json:"id"`
+	Status Status         `json:"status"`
+	Counts map[Status]int `json:"counts"`
+}
+
+// Summarize recomputes every row status and the summary from the cells.
+func (m *Matrix) Summarize() {
+	s := Summary{Counts: map[Status]int{}, Paths: len(m.Rows)}
+	byCheck := map[string]map[Status]int{}
+	byControl := map[string]map[Status]int{}
+	controlsOf := map[string][]string{}
+	for _, c := range m.Checks {
+		controlsOf[c.ID] = c.Controls
+		byCheck[c.ID] = map[Status]int{}
+		for _, ctl := range c.Controls {
+			if byControl[ctl] == nil {
+				byControl[ctl] = map[Status]int{}
+			}
+		}
+	}
+	applicable := 0
+	for i := range m.Rows {
+		row := &m.Rows[i]
+		var sts []Status
+		for _, c := range row.Cells {
+			sts = append(sts, c.Status)
+			s.Counts[c.Status]++
+			s.Cells++
+			if c.Status != NA {
+				applicable++
+			}
+			if c.Status.Tested() {
+				s.Tested++
+			}
+			if byCheck[c.Check] == nil {
+				byCheck[c.Check] = map[Status]int{}
+			}
+			byCheck[c.Check][c.Status]++
+			for _, ctl := range controlsOf[c.Check] {
+				byControl[ctl][c.Status]++
+			}
+		}
+		row.Status = Worst(sts...)
+	}
+	if applicable > 0 {
+		s.Coverage = float64(s.Tested) / float64(applicable)
+	}
+	for _, c := range m.Checks {
+		s.ByCheck = append(s.ByCheck, rollup(c.ID, byCheck[c.ID]))
+	}
+	for _, c := range m.Controls {
+		if counts, ok := byControl[c.ID]; ok {
+			s.ByControl = append(s.ByControl, rollup(c.ID, counts))
+		}
+	}
+	var rowStatuses []Status
+	for _, r := range m.Rows {
+		rowStatuses = append(rowStatuses, r.Status)
+	}
+	s.Status = Worst(rowStatuses...)
+	m.Summary = s
+}
+
+func rollup(id string, counts map[Status]int) Rollup {
+	var present []Status
+	for st, n := range counts {
+		if n > 0 {
+			present = append(present, st)
+		}
+	}
+	return Rollup{ID: id, Status: Worst(present...), Counts: counts}
+}
