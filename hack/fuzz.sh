@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for FUZZTIME (default 20s) each. The corpus of
+# interesting inputs stays in each package's testdata/fuzz.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+t=${FUZZTIME:-20s}
+for pkg in $(go list ./...); do
+  for f in $(go test -list '^Fuzz' "$pkg" 2>/dev/null | grep '^Fuzz' || true); do
+    echo "== $pkg $f"
+    go test -run '^$' -fuzz "^$f\$" -fuzztime "$t" "$pkg"
+  done
+done
