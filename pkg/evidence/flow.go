@@ -8,6 +8,9 @@ type FlowReport struct {
 	Input string    `json:"input,omitempty"` // the capture file or interface
 	Flows []Flow    `json:"flows"`
 	Stats FlowStats `json:"stats"`
+	// Errors says what could not be read (a truncated or corrupt file, an
+	// unsupported link type); the flows before it are still reported.
+	Errors []string `json:"errors,omitempty"`
 }
 
 // Flow is one transport connection.
@@ -41,6 +44,15 @@ type FlowTLS struct {
 	JA3               string   `json:"ja3"`
 	JA4               string   `json:"ja4"`
 	STARTTLS          string   `json:"starttls,omitempty"`
+	// JA3S fingerprints the ServerHello; ServerALPN is the protocol the
+	// server chose when it is visible (TLS 1.2 and older).
+	JA3S              string `json:"ja3s,omitempty"`
+	ServerALPN        string `json:"serverAlpn,omitempty"`
+	HelloRetryRequest bool   `json:"helloRetryRequest,omitempty"`
+	// ServerCertificates and ClientCertificates are the chains sent in
+	// cleartext (TLS 1.2 and older; TLS 1.3 encrypts them).
+	ServerCertificates []Certificate `json:"serverCertificates,omitempty"`
+	ClientCertificates []Certificate `json:"clientCertificates,omitempty"`
 }
 
 // FlowPlaintext names the cleartext protocol seen.
