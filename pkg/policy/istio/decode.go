@@ -1,0 +1,396 @@
+package istio
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	networking "istio.io/api/networking/v1alpha3"
+	security "istio.io/api/security/v1beta1"
+
+	"github.com/sc8scan/sc8scan/pkg/evidence"
+	"github.com/sc8scan/sc8scan/pkg/inventory"
+)
+
+// Finding severities.
+const (
+	SevError   = "error"
+	SevWarning = "warning"
+	SevInfo    = "info"
+)
+
+// maxObjectBytes bounds the size of one decoded object; the API server's own
+// limit for a request body is 3 MiB.
+const maxObjectBytes = 3 << 20
+
+// meta is the part of an object's metadata the engine uses.
+type meta struct {
+	Kind      string
+	Namespace string
+	Name      string
+	Source    string
+	Created   time.Time
+}
+
+// ref renders the object as "ns/name".
+func (m meta) ref() string { return m.Namespace + "/" + m.Name }
+
+// object renders the object as "Kind ns/name", the form findings use.
+func (m meta) object() string { return m.Kind + " " + m.ref() }
+
+// older orders objects as istiod does (sortConfigByCreationTime): the oldest
+// creationTimestamp first, then the name, then the namespace.
+func older(a, b meta) bool {
+	if !a.Created.Equal(b.Created) {
+		return a.Created.Before(b.Created)
+	}
+	if a.Name != b.Name {
+		return a.Name < b.Name
+	}
+	return a.Namespace < b.Namespace
+}
+
+// envelope is a Kubernetes object with its spec kept raw.
+type envelope struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Metadata   struct {
+		Name              string            `json:"name"`
+		Namespace         string            `json:"namespace"`
+		CreationTimestamp string            `json:"creationTimestamp"`
+		Labels            map[string]string `json:"labels"`
+	} `json:"metadata"`
+	Spec json.RawMessage   `json:"spec"`
+	Data map[string]string `json:"data"`
+}
+
+// decoder turns kept inventory objects into typed Istio config and collects
+// findings on the way.
+type decoder struct {
+	findings []evidence.Finding
+}
+
+func (d *decoder) add(sev string, m meta, format string, a ...any) {
+	d.findings = append(d.findings, evidence.Finding{Severity: sev, Object: m.object(), Source: m.Source, Message: fmt.Sprintf(format, a...)})
+}
+
+// open reads the envelope of o. It returns false (with a finding) when the
+// object cannot be read at all.
+func (d *decoder) open(o inventory.Object, groups ...string) (envelope, meta, bool) {
+	m := meta{Kind: o.Kind, Namespace: o.Namespace, Name: o.Name, Source: o.Source}
+	var env envelope
+	if len(o.Raw) > maxObjectBytes {
+		d.add(SevError, m, "object is %d bytes, more than the %d the API server accepts; not applied", len(o.Raw), maxObjectBytes)
+		return env, m, false
+	}
+	if err := json.Unmarshal(o.Raw, &env); err != nil {
+		d.add(SevError, m, "reading object: %v; not applied", err)
+		return env, m, false
+	}
+	if env.Metadata.Namespace != "" {
+		m.Namespace = env.Metadata.Namespace
+	}
+	if env.Metadata.Name != "" {
+		m.Name = env.Metadata.Name
+	}
+	if m.Namespace == "" {
+		m.Namespace = "default"
+	}
+	if ts := env.Metadata.CreationTimestamp; ts != "" {
+		t, err := time.Parse(time.RFC3339, ts)
+		if err != nil {
+			d.add(SevWarning, m, "creationTimestamp %q is not RFC 3339 (%v); ordering falls back to the name", ts, err)
+		} else {
+			m.Created = t
+		}
+	}
+	if len(groups) > 0 && o.APIVersion != "" {
+		group, version, _ := strings.Cut(env.APIVersion, "/")
+		if !contains(groups, group) {
+			return env, m, false // another API group's kind of the same name
+		}
+		if !knownVersion(o.Kind, version) {
+			d.add(SevWarning, m, "apiVersion %s is not served by the Istio 1.32 CRDs; decoded as the current version", env.APIVersion)
+		}
+	}
+	return env, m, true
+}
+
+func knownVersion(kind, version string) bool {
+	switch kind {
+	case "PeerAuthentication":
+		return version == "v1" || version == "v1beta1"
+	default:
+		return version == "v1" || version == "v1beta1" || version == "v1alpha3"
+	}
+}
+
+// spec decodes raw into msg as the API server would accept it: unknown
+// fields are pruned (a warning), invalid values reject the object (an
+// error, and false).
+func (d *decoder) spec(m meta, raw json.RawMessage, msg proto.Message) bool {
+	if len(raw) == 0 || string(raw) == "null" {
+		return true
+	}
+	err := protojson.Unmarshal(raw, msg)
+	if err == nil {
+		return true
+	}
+	proto.Reset(msg)
+	if lerr := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(raw, msg); lerr == nil {
+		d.add(SevWarning, m, "spec has fields the CRD does not define (%s); the API server prunes them, so they have no effect", protoErr(err))
+		return true
+	}
+	proto.Reset(msg)
+	d.add(SevError, m, "invalid spec: %s; the API server rejects this object, so it is not applied", protoErr(err))
+	return false
+}
+
+// protoErr strips the library prefix from protojson errors.
+func protoErr(err error) string {
+	s := err.Error()
+	s = strings.TrimPrefix(s, "proto: ")
+	s = strings.TrimPrefix(s, "proto:\u00a0")
+	return s
+}
+
+// peerAuth is one decoded PeerAuthentication.
+type peerAuth struct {
+	meta
+	selector map[string]string
+	mode     security.PeerAuthentication_MutualTLS_Mode
+	ports    map[uint32]security.PeerAuthentication_MutualTLS_Mode
+	// portsIgnored is set when portLevelMtls is present but may not apply.
+	portsIgnored bool
+}
+
+func (d *decoder) peerAuthentication(o inventory.Object) (*peerAuth, bool) {
+	env, m, ok := d.open(o, "security.istio.io")
+	if !ok {
+		return nil, false
+	}
+	var spec security.PeerAuthentication
+	if !d.spec(m, env.Spec, &spec) {
+		return nil, false
+	}
+	pa := &peerAuth{meta: m, selector: spec.GetSelector().GetMatchLabels(), mode: spec.GetMtls().GetMode()}
+	for k, v := range pa.selector {
+		if k == "" || strings.Contains(k, "*") || strings.Contains(v, "*") {
+			d.add(SevError, m, "selector label %q=%q: wildcards and empty keys are not allowed (CRD validation); not applied", k, v)
+			return nil, false
+		}
+	}
+	if len(spec.GetPortLevelMtls()) > 0 {
+		if len(pa.selector) == 0 {
+			d.add(SevError, m, "portLevelMtls requires a selector (CRD rule \"portLevelMtls requires selector\"); the API server rejects it, and its port settings are never applied")
+			pa.portsIgnored = true
+		} else {
+			pa.ports = map[uint32]security.PeerAuthentication_MutualTLS_Mode{}
+			for port, mt := range spec.GetPortLevelMtls() {
+				if port == 0 || port > 65535 {
+					d.add(SevError, m, "portLevelMtls port %d must be between 1 and 65535 (CRD rule); not applied", port)
+					return nil, false
+				}
+				pa.ports[port] = mt.GetMode()
+			}
+		}
+	}
+	return pa, true
+}
+
+// destRule is one decoded DestinationRule with its host resolved.
+type destRule struct {
+	meta
+	host     string // FQDN, "*" or a wildcard
+	spec     *networking.DestinationRule
+	exportTo []string
+	selector map[string]string
+	// merged lists the names of same-host rules merged into this one.
+	merged []string
+}
+
+func (d *decoder) destinationRule(o inventory.Object, domain string) (*destRule, bool) {
+	env, m, ok := d.open(o, "networking.istio.io")
+	if !ok {
+		return nil, false
+	}
+	spec := &networking.DestinationRule{}
+	if !d.spec(m, env.Spec, spec) {
+		return nil, false
+	}
+	if spec.GetHost() == "" {
+		d.add(SevError, m, "host is required (CRD validation); not applied")
+		return nil, false
+	}
+	dr := &destRule{meta: m, host: resolveHost(spec.GetHost(), m.Namespace, domain), spec: spec,
+		exportTo: spec.GetExportTo(), selector: spec.GetWorkloadSelector().GetMatchLabels()}
+	seen := map[string]bool{}
+	for _, s := range spec.GetSubsets() {
+		if seen[s.GetName()] {
+			d.add(SevWarning, m, "subset %q is defined twice; istiod keeps the first", s.GetName())
+		}
+		seen[s.GetName()] = true
+	}
+	for _, pl := range spec.GetTrafficPolicy().GetPortLevelSettings() {
+		if pl.GetPort().GetNumber() == 0 {
+			d.add(SevWarning, m, "portLevelSettings entry without a port number matches no port")
+		}
+	}
+	d.checkCA(m, "trafficPolicy", spec.GetTrafficPolicy())
+	for _, s := range spec.GetSubsets() {
+		d.checkCA(m, "subset "+s.GetName(), s.GetTrafficPolicy())
+	}
+	return dr, true
+}
+
+// checkCA reports SIMPLE or MUTUAL origination without CA certificates, as
+// istioctl analyze does (IST0128/IST0129): the server is not verified.
+func (d *decoder) checkCA(m meta, where string, tp *networking.TrafficPolicy) {
+	if tp == nil {
+		return
+	}
+	check := func(at string, tls *networking.ClientTLSSettings) {
+		if tls == nil {
+			return
+		}
+		mode := tls.GetMode()
+		if (mode == networking.ClientTLSSettings_SIMPLE || mode == networking.ClientTLSSettings_MUTUAL) &&
+			tls.GetCaCertificates() == "" && tls.GetCredentialName() == "" && !tls.GetInsecureSkipVerify().GetValue() {
+			d.add(SevWarning, m, "%s sets TLS mode %s but no caCertificates or credentialName; the server certificate is checked only against the proxy's system roots (istioctl analyze IST0128/IST0129)", at, mode)
+		}
+		if tls.GetInsecureSkipVerify().GetValue() {
+			d.add(SevWarning, m, "%s sets insecureSkipVerify: the server is not authenticated (SC-23)", at)
+		}
+	}
+	check(where, tp.GetTls())
+	for _, pl := range tp.GetPortLevelSettings() {
+		check(fmt.Sprintf("%s port %d", where, pl.GetPort().GetNumber()), pl.GetTls())
+	}
+}
+
+// routedSubset is a (host, subset) a VirtualService sends traffic to.
+type routedSubset struct {
+	host, subset string
+	port         uint32 // 0: any port
+	vs           meta
+}
+
+func (d *decoder) virtualService(o inventory.Object, domain string) ([]routedSubset, bool) {
+	env, m, ok := d.open(o, "networking.istio.io")
+	if !ok {
+		return nil, false
+	}
+	var spec networking.VirtualService
+	if !d.spec(m, env.Spec, &spec) {
+		return nil, false
+	}
+	var out []routedSubset
+	add := func(dst *networking.Destination) {
+		if dst.GetSubset() == "" || dst.GetHost() == "" {
+			return
+		}
+		out = append(out, routedSubset{host: resolveHost(dst.GetHost(), m.Namespace, domain), subset: dst.GetSubset(), port: dst.GetPort().GetNumber(), vs: m})
+	}
+	for _, r := range spec.GetHttp() {
+		for _, rd := range r.GetRoute() {
+			add(rd.GetDestination())
+		}
+		add(r.GetMirror())
+	}
+	for _, r := range spec.GetTcp() {
+		for _, rd := range r.GetRoute() {
+			add(rd.GetDestination())
+		}
+	}
+	for _, r := range spec.GetTls() {
+		for _, rd := range r.GetRoute() {
+			add(rd.GetDestination())
+		}
+	}
+	return out, true
+}
+
+func (d *decoder) gateway(o inventory.Object) ([]evidence.GatewayTLS, bool) {
+	env, m, ok := d.open(o, "networking.istio.io")
+	if !ok {
+		return nil, false
+	}
+	var spec networking.Gateway
+	if !d.spec(m, env.Spec, &spec) {
+		return nil, false
+	}
+	var out []evidence.GatewayTLS
+	for _, s := range spec.GetServers() {
+		g := evidence.GatewayTLS{Gateway: m.ref(), Port: int(s.GetPort().GetNumber()), Hosts: s.GetHosts()}
+		tls := s.GetTls()
+		switch {
+		case tls == nil:
+			g.Mode = "NONE"
+			if p := strings.ToUpper(s.GetPort().GetProtocol()); p == "HTTPS" || p == "TLS" {
+				d.add(SevError, m, "server on port %d speaks %s but has no tls block", s.GetPort().GetNumber(), p)
+			}
+		default:
+			g.Mode = tls.GetMode().String()
+			if tls.GetHttpsRedirect() && g.Mode == "PASSTHROUGH" && tls.GetCredentialName() == "" {
+				g.Mode = "REDIRECT"
+			}
+			if v := tls.GetMinProtocolVersion(); v != networking.ServerTLSSettings_TLS_AUTO {
+				g.MinProtocolVersion = v.String()
+			}
+			g.CipherSuites = tls.GetCipherSuites()
+			if v := tls.GetMinProtocolVersion(); v == networking.ServerTLSSettings_TLSV1_0 || v == networking.ServerTLSSettings_TLSV1_1 {
+				d.add(SevWarning, m, "server on port %d allows %s; SP 800-52r2 requires TLS 1.2 or later", s.GetPort().GetNumber(), v)
+			}
+		}
+		out = append(out, g)
+	}
+	return out, true
+}
+
+// resolveHost turns a short host into an FQDN in ns, as istiod's
+// ResolveShortnameToFQDN does: hosts with a dot and "*" stay as they are.
+func resolveHost(host, ns, domain string) string {
+	if host == "*" || strings.Contains(host, ".") {
+		return host
+	}
+	return host + "." + ns + ".svc." + domain
+}
+
+// hostMatches reports whether the rule host h covers the service FQDN.
+func hostMatches(h, fqdn string) bool {
+	if h == fqdn {
+		return true
+	}
+	if h == "*" {
+		return true
+	}
+	if strings.HasPrefix(h, "*") {
+		return strings.HasSuffix(fqdn, h[1:])
+	}
+	return false
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedPorts(m map[uint32]security.PeerAuthentication_MutualTLS_Mode) []uint32 {
+	out := make([]uint32, 0, len(m))
+	for p := range m {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+func itoa(n int32) string { return strconv.Itoa(int(n)) }

@@ -1,0 +1,712 @@
+package istio
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+
+	security "istio.io/api/security/v1beta1"
+
+	"github.com/sc8scan/sc8scan/pkg/evidence"
+	"github.com/sc8scan/sc8scan/pkg/inventory"
+)
+
+// Expected wire states.
+const (
+	ExpectMTLS      = "mtls"
+	ExpectTLS       = "tls"
+	ExpectPlaintext = "plaintext"
+	ExpectBroken    = "broken"
+)
+
+// Config tunes the engine. The zero value reads everything from the
+// inventory.
+type Config struct {
+	// RootNamespace overrides the mesh config's rootNamespace when set.
+	RootNamespace string
+	// ClusterDomain is the DNS suffix of Service hosts; "cluster.local"
+	// when empty.
+	ClusterDomain string
+	// Logger receives debug messages; nil discards them.
+	Logger *slog.Logger
+}
+
+// Engine holds the decoded configuration of one inventory. Build it once
+// with NewEngine and evaluate as many paths as needed; it is not safe for
+// concurrent use while being built, and read-only afterwards.
+type Engine struct {
+	inv      *inventory.Inventory
+	ms       meshSettings
+	domain   string
+	log      *slog.Logger
+	pa       *peerAuthIndex
+	dr       *drIndex
+	routed   map[string][]routedSubset // by host FQDN
+	nsLabels map[string]map[string]string
+	wl       map[inventory.WorkloadRef]int
+	svc      map[inventory.ServiceRef]int
+	pods     map[inventory.ServiceRef]int // pod ns/name (ServiceRef reused as a name pair)
+	servers  [][]*serverSide // per service, per port
+	gateways []evidence.GatewayTLS
+	findings []evidence.Finding
+}
+
+// serverSide is what a Service port leads to, independent of the client.
+type serverSide struct {
+	fqdn     string
+	backends []*backend
+	// autoMode is the mode auto mTLS reads for the service and autoPolicy
+	// the object that set it; autoReason explains a forced DISABLE.
+	autoMode   security.PeerAuthentication_MutualTLS_Mode
+	autoPolicy string
+	autoReason string
+	external   bool
+	note       string // service-level remark (no backends, unresolved port)
+}
+
+// Client is the source of a path.
+type Client struct {
+	Namespace string
+	Workload  string // name shown in the report
+	Labels    map[string]string
+	Mesh      string // inventory.MeshSidecar, MeshAmbient or MeshNone
+}
+
+// NewEngine decodes the Istio configuration kept in inv and indexes it.
+func NewEngine(inv *inventory.Inventory, cfg Config) *Engine {
+	e := &Engine{inv: inv, domain: cfg.ClusterDomain, log: cfg.Logger}
+	if e.domain == "" {
+		e.domain = "cluster.local"
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	d := &decoder{}
+	e.ms = d.readMesh(inv, cfg.RootNamespace)
+	e.nsLabels = map[string]map[string]string{}
+	for _, n := range inv.Namespaces {
+		e.nsLabels[n.Name] = n.Labels
+	}
+	e.wl = make(map[inventory.WorkloadRef]int, len(inv.Workloads))
+	for i := range inv.Workloads {
+		e.wl[inv.Workloads[i].WorkloadRef] = i
+	}
+	e.svc = make(map[inventory.ServiceRef]int, len(inv.Services))
+	for i := range inv.Services {
+		e.svc[inv.Services[i].ServiceRef] = i
+	}
+
+	e.pods = make(map[inventory.ServiceRef]int, len(inv.Pods))
+	for i := range inv.Pods {
+		e.pods[inventory.ServiceRef{Namespace: inv.Pods[i].Namespace, Name: inv.Pods[i].Name}] = i
+	}
+
+	var pas []*peerAuth
+	var drs []*destRule
+	e.routed = map[string][]routedSubset{}
+	for _, o := range inv.Objects {
+		switch o.Kind {
+		case "PeerAuthentication":
+			if pa, ok := d.peerAuthentication(o); ok {
+				pas = append(pas, pa)
+			}
+		case "DestinationRule":
+			if dr, ok := d.destinationRule(o, e.domain); ok {
+				drs = append(drs, dr)
+			}
+		case "VirtualService":
+			if rs, ok := d.virtualService(o, e.domain); ok {
+				for _, r := range rs {
+					e.routed[r.host] = append(e.routed[r.host], r)
+				}
+			}
+		case "Gateway":
+			if gs, ok := d.gateway(o); ok {
+				e.gateways = append(e.gateways, gs...)
+			}
+		}
+	}
+	e.pa = d.buildPeerAuth(pas, e.ms.root)
+	e.dr = d.buildDestRules(drs, e.ms.root, e.ms.exportTo)
+	e.checkSelectors(d, pas)
+	e.checkHosts(d, drs)
+	e.servers = make([][]*serverSide, len(inv.Services))
+	for i := range inv.Services {
+		s := &inv.Services[i]
+		e.servers[i] = make([]*serverSide, len(s.Ports))
+		for j := range s.Ports {
+			e.servers[i][j] = e.serverSide(s, s.Ports[j])
+		}
+	}
+	e.findings = d.findings
+	e.log.Debug("istio policy engine ready", "root", e.ms.root, "autoMtls", e.ms.autoMTLS,
+		"peerAuthentications", len(pas), "destinationRules", len(drs), "findings", len(e.findings))
+	return e
+}
+
+// RootNamespace returns the root namespace in effect.
+func (e *Engine) RootNamespace() string { return e.ms.root }
+
+// Findings returns the problems found in the configuration.
+func (e *Engine) Findings() []evidence.Finding { return e.findings }
+
+// Mesh returns the mesh-wide TLS settings.
+func (e *Engine) Mesh() *evidence.MeshTLS { return e.ms.report(e.gateways) }
+
+// checkSelectors reports workload PeerAuthentications that select nothing
+// (Kiali KIA0004) and workloads selected by more than one (KIA0003).
+func (e *Engine) checkSelectors(d *decoder, pas []*peerAuth) {
+	if len(e.inv.Workloads) == 0 {
+		return
+	}
+	byNS := map[string][]int{}
+	for i := range e.inv.Workloads {
+		byNS[e.inv.Workloads[i].Namespace] = append(byNS[e.inv.Workloads[i].Namespace], i)
+	}
+	for _, pa := range pas {
+		if len(pa.selector) == 0 || pa.Namespace == e.ms.root {
+			continue
+		}
+		n := 0
+		for _, i := range byNS[pa.Namespace] {
+			if selects(pa.selector, e.inv.Workloads[i].PodLabels) {
+				n++
+			}
+		}
+		if n == 0 {
+			d.add(SevWarning, pa.meta, "selector matches no workload in namespace %s (Kiali KIA0004)", pa.Namespace)
+		}
+	}
+	for ns, list := range e.pa.wl {
+		if len(list) < 2 {
+			continue
+		}
+		for _, i := range byNS[ns] {
+			w := &e.inv.Workloads[i]
+			var names []string
+			for _, pa := range list {
+				if selects(pa.selector, w.PodLabels) {
+					names = append(names, pa.ref())
+				}
+			}
+			if len(names) > 1 {
+				d.findings = append(d.findings, evidence.Finding{Severity: SevWarning, Object: "PeerAuthentication " + names[0], Source: list[0].Source,
+					Message: fmt.Sprintf("workload %s is selected by %d PeerAuthentications (%s); only the oldest, %s, applies, port settings included (Kiali KIA0003)", w.WorkloadRef, len(names), strings.Join(names, ", "), names[0])})
+			}
+		}
+	}
+}
+
+// checkHosts reports DestinationRules whose exact host is no Service of the
+// inventory (istioctl analyze IST0174).
+func (e *Engine) checkHosts(d *decoder, drs []*destRule) {
+	if len(e.inv.Services) == 0 {
+		return
+	}
+	hosts := make(map[string]bool, len(e.inv.Services))
+	for _, s := range e.inv.Services {
+		hosts[s.Name+"."+s.Namespace+".svc."+e.domain] = true
+	}
+	for _, o := range e.inv.ObjectsOfKind("ServiceEntry") {
+		var se struct {
+			Spec struct {
+				Hosts []string `json:"hosts"`
+			} `json:"spec"`
+		}
+		if json.Unmarshal(o.Raw, &se) == nil {
+			for _, h := range se.Spec.Hosts {
+				hosts[resolveHost(h, o.Namespace, e.domain)] = true
+			}
+		}
+	}
+	for _, dr := range drs {
+		if strings.HasPrefix(dr.host, "*") || hosts[dr.host] {
+			continue
+		}
+		d.add(SevWarning, dr.meta, "host %q matches no Service or ServiceEntry in the inventory (istioctl analyze IST0174); the rule applies to nothing", dr.host)
+	}
+}
+
+// serverSide resolves the backends of one Service port and their
+// effective PeerAuthentication modes.
+func (e *Engine) serverSide(s *inventory.Service, sp inventory.ServicePort) *serverSide {
+	ss := &serverSide{fqdn: s.Name + "." + s.Namespace + ".svc." + e.domain}
+	ss.autoMode, ss.autoPolicy = e.pa.namespaceMode(s.Namespace)
+	if s.Type == "ExternalName" || s.ExternalName != "" {
+		ss.external = true
+	}
+	seen := map[string]bool{}
+	addBackend := func(b *backend) {
+		k := fmt.Sprintf("%s|%s|%t|%d", b.name, b.mesh, b.tlsMode, b.targetPort)
+		if seen[k] {
+			return
+		}
+		seen[k] = true
+		b.sm = e.pa.compose(s.Namespace, b.labels, b.targetPort)
+		if b.mesh == inventory.MeshAmbient {
+			b.waypoint = s.Labels[labelUseWaypoint]
+		}
+		ss.backends = append(ss.backends, b)
+	}
+	// Pods behind the endpoints are the most precise; then the workloads
+	// the selector matches.
+	for _, ep := range s.Endpoints {
+		if ep.Pod == "" || (ep.PortName != sp.Name && len(s.Ports) > 1) {
+			continue
+		}
+		i, ok := e.pods[inventory.ServiceRef{Namespace: s.Namespace, Name: ep.Pod}]
+		if !ok {
+			continue
+		}
+		p := &e.inv.Pods[i]
+		var w *inventory.Workload
+		if wi, ok := e.wl[p.Owner]; ok {
+			w = &e.inv.Workloads[wi]
+		}
+		b := &backend{name: p.Namespace + "/" + p.Name, labels: p.Labels}
+		m := p.Mesh
+		if m.Kind == "" && w != nil {
+			m = w.Mesh
+		}
+		var anns map[string]string
+		var cs []inventory.Container
+		if w != nil {
+			anns, cs = w.PodAnnotations, w.Containers
+		}
+		b.mesh = m.Kind
+		if b.mesh == "" {
+			b.mesh, _ = inferMesh(p.Labels, anns, cs, nil, e.nsLabels[p.Namespace])
+		}
+		b.tlsMode = tlsModeOf(p.Labels, b.mesh)
+		b.targetPort = ep.Port
+		if b.targetPort == 0 {
+			b.targetPort = resolveTarget(sp, cs)
+		}
+		b.excluded = b.mesh == inventory.MeshSidecar && containsPort(excludedPorts(m, anns), b.targetPort)
+		addBackend(b)
+	}
+	if len(ss.backends) == 0 {
+		refs := s.Backends
+		if len(refs) == 0 && len(s.Selector) > 0 {
+			for i := range e.inv.Workloads {
+				w := &e.inv.Workloads[i]
+				if w.Namespace == s.Namespace && selects(s.Selector, w.PodLabels) {
+					refs = append(refs, w.WorkloadRef)
+				}
+			}
+		}
+		for _, ref := range refs {
+			wi, ok := e.wl[ref]
+			if !ok {
+				continue
+			}
+			w := &e.inv.Workloads[wi]
+			b := &backend{name: ref.String(), labels: w.PodLabels}
+			b.mesh, _ = meshOfWorkload(w, e.nsLabels[w.Namespace])
+			b.tlsMode = tlsModeOf(w.PodLabels, b.mesh)
+			b.targetPort = resolveTarget(sp, w.Containers)
+			b.excluded = b.mesh == inventory.MeshSidecar && containsPort(excludedPorts(w.Mesh, w.PodAnnotations), b.targetPort)
+			addBackend(b)
+		}
+	}
+	if len(ss.backends) == 0 {
+		ss.note = fmt.Sprintf("no backend pod or workload was found for %s port %d, so the server side is unknown and is assumed to accept whatever the application accepts", s.ServiceRef, sp.Port)
+	}
+	if s.Headless {
+		for _, b := range ss.backends {
+			if !b.tlsMode {
+				ss.autoMode = security.PeerAuthentication_MutualTLS_DISABLE
+				ss.autoReason = fmt.Sprintf("the Service is headless and endpoint %s has no sidecar, so auto mTLS treats the whole service as DISABLE (istio/istio#27376)", b.name)
+				break
+			}
+		}
+	}
+	return ss
+}
+
+// tlsModeOf reports whether an endpoint counts as meshed for clients: the
+// injector's label, or for pod templates (which never carry it) a sidecar.
+func tlsModeOf(labels map[string]string, mesh string) bool {
+	if v, ok := labels[labelTLSMode]; ok {
+		return v == "istio"
+	}
+	return mesh == inventory.MeshSidecar
+}
+
+// resolveTarget returns the container port a Service port leads to.
+func resolveTarget(sp inventory.ServicePort, cs []inventory.Container) int32 {
+	if sp.TargetPort > 0 {
+		return sp.TargetPort
+	}
+	if sp.TargetPortName != "" {
+		for _, c := range cs {
+			for _, p := range c.Ports {
+				if p.Name == sp.TargetPortName {
+					return p.Port
+				}
+			}
+		}
+		return 0
+	}
+	return sp.Port
+}
+
+func containsPort(ps []int32, p int32) bool {
+	for _, x := range ps {
+		if x == p {
+			return true
+		}
+	}
+	return false
+}
+
+// ClientOf returns the client for a workload of the inventory.
+func (e *Engine) ClientOf(ref inventory.WorkloadRef) Client {
+	c := Client{Namespace: ref.Namespace, Workload: ref.Name, Mesh: inventory.MeshNone}
+	if i, ok := e.wl[ref]; ok {
+		w := &e.inv.Workloads[i]
+		c.Labels = w.PodLabels
+		c.Mesh, _ = meshOfWorkload(w, e.nsLabels[w.Namespace])
+	}
+	return c
+}
+
+// sendKind is what a client puts on the wire towards one backend.
+type sendKind uint8
+
+const (
+	sendPlain  sendKind = iota // no mesh TLS
+	sendMTLS                   // Istio mTLS (ISTIO_MUTUAL or auto)
+	sendAppTLS                 // SIMPLE or MUTUAL with user certificates
+	sendHBONE                  // HBONE tunnel (ambient)
+)
+
+// Outcome is the prediction for one (client, Service port).
+type Outcome struct {
+	ServerMode, ServerPolicy string
+	ClientMode, ClientPolicy string
+	Expected                 string
+	PlaintextAccepted        bool
+	TargetPort               int32
+	reasons                  []string
+}
+
+// Reasons returns the prediction's reasons in words an engineer can act on.
+func (o *Outcome) Reasons() []string { return o.reasons }
+
+var rank = map[string]int{ExpectMTLS: 1, ExpectTLS: 2, ExpectBroken: 3, ExpectPlaintext: 4}
+
+var serverRank = map[string]int{ModeNone: 0, ModeDisable: 1, ModePermissive: 2, ModeStrict: 3}
+
+// Evaluate predicts the wire state from c to port index portIdx of the
+// Service svc. The second result is false when the Service is not in the
+// inventory.
+func (e *Engine) Evaluate(c Client, svc inventory.ServiceRef, port int32) (Outcome, bool) {
+	si, ok := e.svc[svc]
+	if !ok {
+		return Outcome{}, false
+	}
+	s := &e.inv.Services[si]
+	for j := range s.Ports {
+		if s.Ports[j].Port == port {
+			return e.evaluate(c, s, j, e.servers[si][j]), true
+		}
+	}
+	return Outcome{}, false
+}
+
+func (e *Engine) evaluate(c Client, s *inventory.Service, j int, ss *serverSide) Outcome {
+	port := s.Ports[j].Port
+	var routes []clientTLS
+	switch c.Mesh {
+	case inventory.MeshSidecar:
+		dr := e.dr.lookup(c.Namespace, c.Labels, s.Namespace, ss.fqdn)
+		subsets := e.subsetsFor(ss.fqdn, port)
+		if len(subsets) == 0 {
+			routes = append(routes, resolveTLS(dr, "", port))
+		} else {
+			for _, sub := range subsets {
+				ct := resolveTLS(dr, sub.subset, port)
+				ct.reason += fmt.Sprintf(" (VirtualService %s routes to subset %q)", sub.vs.ref(), sub.subset)
+				routes = append(routes, ct)
+			}
+		}
+	case inventory.MeshAmbient:
+		routes = append(routes, clientTLS{mode: ClientAuto, reason: "client " + c.Namespace + "/" + c.Workload + " is captured by ambient: ztunnel upgrades to HBONE (mTLS) when the destination is in the mesh; DestinationRules apply only at waypoints"})
+	default:
+		routes = append(routes, clientTLS{mode: ClientNone, reason: "client " + c.Namespace + "/" + c.Workload + " has no sidecar and is not captured by ambient: it sends what the application sends (plaintext at the mesh layer; application TLS is not known from policy)"})
+	}
+
+	o := Outcome{ServerMode: ModeNone}
+	var clientWhy, serverWhy []string
+	verdict := ""
+	worst, weakest := 0, 99
+	var states []string
+	consider := func(rt clientTLS, b *backend, exp, why string) {
+		if r := rank[exp]; r > worst {
+			worst = r
+			o.Expected = exp
+			o.ClientMode, o.ClientPolicy = rt.mode, rt.policy
+			verdict = why
+		}
+		if b == nil {
+			return
+		}
+		if sr := serverRank[b.mode()]; sr < weakest {
+			weakest = sr
+			o.ServerMode, o.ServerPolicy = b.mode(), b.sm.policy
+			if b.mesh == inventory.MeshNone {
+				o.ServerPolicy = ""
+			}
+			o.TargetPort = b.targetPort
+		}
+		o.PlaintextAccepted = o.PlaintextAccepted || b.plaintextAccepted()
+		states = append(states, b.name+": "+exp)
+	}
+	seenBackend := map[*backend]bool{}
+	for _, rt := range routes {
+		clientWhy = appendOnce(clientWhy, rt.reason)
+		if len(ss.backends) == 0 {
+			exp, why := outcome(e.send(c, rt, ss, nil), nil)
+			consider(rt, nil, exp, why)
+			continue
+		}
+		backends := ss.backends
+		if rt.labels != nil {
+			backends = nil
+			for _, b := range ss.backends {
+				if selects(rt.labels, b.labels) {
+					backends = append(backends, b)
+				}
+			}
+			if len(backends) == 0 {
+				consider(rt, nil, ExpectBroken, fmt.Sprintf("subset %q selects no backend pod (istioctl analyze IST0173): requests routed to it fail", rt.subset))
+				continue
+			}
+		}
+		for _, b := range backends {
+			if !seenBackend[b] {
+				seenBackend[b] = true
+				serverWhy = append(serverWhy, b.serverReason())
+			}
+			send := e.send(c, rt, ss, b)
+			exp, why := outcome(send, b)
+			if c.Mesh == inventory.MeshSidecar && rt.mode == ClientAuto {
+				if send == sendPlain {
+					why = e.autoPlainWhy(ss, b) + "; " + why
+				} else if send == sendMTLS {
+					why = autoWhy(b) + "; " + why
+				}
+			}
+			consider(rt, b, exp, why)
+		}
+	}
+	if ss.note != "" {
+		serverWhy = append(serverWhy, ss.note)
+		o.ServerMode, o.ServerPolicy = ModeNone, ""
+		o.PlaintextAccepted = true
+	}
+	reasons := make([]string, 0, len(clientWhy)+len(serverWhy)+2)
+	reasons = append(reasons, clientWhy...)
+	reasons = append(reasons, serverWhy...)
+	reasons = append(reasons, verdict)
+	if len(states) > 1 && !allSame(states) {
+		reasons = append(reasons, "backends or routes differ ("+strings.Join(states, "; ")+"); the path is reported as its weakest state")
+	}
+	o.reasons = reasons
+	return o
+}
+
+func appendOnce(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+func allSame(states []string) bool {
+	state := func(s string) string { return s[strings.LastIndex(s, ": ")+2:] }
+	for _, s := range states[1:] {
+		if state(s) != state(states[0]) {
+			return false
+		}
+	}
+	return true
+}
+
+// subsetsFor returns the subsets VirtualServices route traffic for fqdn:port to.
+func (e *Engine) subsetsFor(fqdn string, port int32) []routedSubset {
+	rs := e.routed[fqdn]
+	if len(rs) == 0 {
+		return nil
+	}
+	var out []routedSubset
+	seen := map[string]bool{}
+	for _, r := range rs {
+		if (r.port == 0 || r.port == uint32(port)) && !seen[r.subset] {
+			seen[r.subset] = true
+			out = append(out, r)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].subset < out[j].subset })
+	return out
+}
+
+// send decides what client c puts on the wire towards backend b (nil when
+// the server side is unknown).
+func (e *Engine) send(c Client, rt clientTLS, ss *serverSide, b *backend) sendKind {
+	switch c.Mesh {
+	case inventory.MeshAmbient:
+		if b != nil && b.mesh != inventory.MeshNone {
+			return sendHBONE
+		}
+		return sendPlain
+	case inventory.MeshSidecar:
+	default:
+		return sendPlain
+	}
+	switch rt.mode {
+	case ClientIstioMutual:
+		return sendMTLS
+	case ClientMutual, ClientSimple:
+		return sendAppTLS
+	case ClientDisable:
+		return sendPlain
+	}
+	// Auto mTLS.
+	if ss.external || !e.ms.autoMTLS || b == nil {
+		return sendPlain
+	}
+	if ss.autoMode == security.PeerAuthentication_MutualTLS_DISABLE {
+		return sendPlain
+	}
+	if b.mesh == inventory.MeshAmbient {
+		return sendHBONE
+	}
+	if b.tlsMode && b.sm.mode != security.PeerAuthentication_MutualTLS_DISABLE {
+		return sendMTLS
+	}
+	return sendPlain
+}
+
+func autoWhy(b *backend) string {
+	return fmt.Sprintf("auto mTLS sends mTLS because endpoint %s carries %s=istio and its mode on port %d is %s", b.name, labelTLSMode, b.targetPort, b.sm.mode)
+}
+
+func (e *Engine) autoPlainWhy(ss *serverSide, b *backend) string {
+	switch {
+	case ss.external:
+		return "the Service is mesh-external (ExternalName), so auto mTLS does not apply"
+	case !e.ms.autoMTLS:
+		return "enableAutoMtls is false in the mesh config and no DestinationRule sets TLS, so the client sends plaintext"
+	case ss.autoReason != "":
+		return ss.autoReason
+	case ss.autoMode == security.PeerAuthentication_MutualTLS_DISABLE:
+		src := ss.autoPolicy
+		return fmt.Sprintf("auto mTLS reads only the namespace/mesh mode of the service's namespace, which %s sets to DISABLE, so the client sends plaintext whatever workload policies say (istio/istio#56084)", src)
+	case !b.tlsMode:
+		return fmt.Sprintf("auto mTLS sends plaintext because endpoint %s lacks %s=istio (no sidecar)", b.name, labelTLSMode)
+	default:
+		return fmt.Sprintf("auto mTLS sends plaintext because endpoint %s has mode DISABLE on port %d", b.name, b.targetPort)
+	}
+}
+
+// outcome applies the client/server table of the specification. b nil is
+// an unknown server, treated as one without a proxy.
+func outcome(send sendKind, b *backend) (string, string) {
+	mesh, excluded := inventory.MeshNone, false
+	mode := security.PeerAuthentication_MutualTLS_PERMISSIVE
+	if b != nil {
+		mesh, excluded, mode = b.mesh, b.excluded, b.sm.mode
+	}
+	strict := mode == security.PeerAuthentication_MutualTLS_STRICT
+	switch {
+	case mesh == inventory.MeshAmbient:
+		switch send {
+		case sendMTLS, sendHBONE:
+			return ExpectMTLS, "the client tunnels over HBONE (mTLS on port 15008) to the ambient destination"
+		case sendAppTLS:
+			if strict {
+				return ExpectBroken, "ztunnel's STRICT policy denies connections without a mesh identity"
+			}
+			return ExpectTLS, "application TLS passes through ztunnel, which accepts plaintext connections when not STRICT"
+		default:
+			if strict {
+				return ExpectBroken, "ztunnel's STRICT policy denies the plaintext connection"
+			}
+			return ExpectPlaintext, "the plaintext connection is accepted: in ambient only STRICT refuses it"
+		}
+	case mesh == inventory.MeshNone || excluded:
+		switch send {
+		case sendMTLS:
+			if excluded {
+				return ExpectBroken, "the client sends Istio mTLS but the port bypasses the server's sidecar, so the application receives a TLS handshake it cannot answer (istio/istio#30311)"
+			}
+			return ExpectBroken, "the client sends Istio mTLS but no sidecar terminates it on the server (reachability notToNaked)"
+		case sendHBONE:
+			return ExpectPlaintext, "ztunnel sends plaintext to a destination outside the mesh"
+		case sendAppTLS:
+			return ExpectTLS, "the client originates TLS with user certificates and the application terminates it"
+		default:
+			return ExpectPlaintext, "plaintext reaches the application: no proxy on the server side enforces mTLS"
+		}
+	}
+	// Sidecar server on a captured port.
+	switch send {
+	case sendHBONE:
+		return ExpectMTLS, "ztunnel tunnels over HBONE to the sidecar's 15008 listener, which always requires mTLS"
+	case sendMTLS:
+		if mode == security.PeerAuthentication_MutualTLS_DISABLE {
+			return ExpectBroken, "the client sends Istio mTLS but the server's mode is DISABLE: no filter chain matches (NR filter_chain_not_found), the client sees 503 or a reset"
+		}
+		return ExpectMTLS, fmt.Sprintf("the client sends Istio mTLS and the server (%s) accepts it", mode)
+	case sendAppTLS:
+		if strict {
+			return ExpectBroken, "the client sends TLS with non-mesh certificates and the server is STRICT: the handshake fails"
+		}
+		return ExpectTLS, fmt.Sprintf("the client's application TLS passes through the %s server sidecar (istio/istio#29589)", mode)
+	default:
+		if strict {
+			return ExpectBroken, "the client sends plaintext and the server is STRICT: the connection is reset (NR filter_chain_not_found)"
+		}
+		return ExpectPlaintext, fmt.Sprintf("the client sends plaintext and the server (%s) accepts it", mode)
+	}
+}
+
+// Report evaluates every path of the inventory.
+func (e *Engine) Report() []evidence.PolicyPath {
+	out := make([]evidence.PolicyPath, 0, len(e.inv.Paths))
+	for _, p := range e.inv.Paths {
+		c := e.ClientOf(p.Source)
+		pp := evidence.PolicyPath{
+			PathID: p.ID,
+			Source: evidence.PolicySource{Namespace: p.Source.Namespace, Workload: p.Source.Name, Mesh: c.Mesh},
+			Destination: evidence.PolicyDestination{Namespace: p.Destination.Namespace, Service: p.Destination.Name,
+				Port: int(p.Port.Port), TargetPort: int(p.Port.TargetPort)},
+		}
+		o, ok := e.Evaluate(c, p.Destination, p.Port.Port)
+		if !ok {
+			pp.Server = evidence.PolicySide{Mode: ModeNone}
+			pp.Client = evidence.PolicySide{Mode: ClientNone}
+			pp.Expected = ExpectPlaintext
+			pp.PlaintextAccepted = true
+			pp.Reasons = []string{fmt.Sprintf("Service %s port %d is not in the inventory, so nothing is known of its server side; plaintext is assumed", p.Destination, p.Port.Port)}
+			out = append(out, pp)
+			continue
+		}
+		if pp.Destination.TargetPort == 0 {
+			pp.Destination.TargetPort = int(o.TargetPort)
+		}
+		pp.Server = evidence.PolicySide{Mode: o.ServerMode, Policy: o.ServerPolicy}
+		pp.Client = evidence.PolicySide{Mode: o.ClientMode, Policy: o.ClientPolicy}
+		pp.Expected = o.Expected
+		pp.PlaintextAccepted = o.PlaintextAccepted
+		pp.Reasons = o.Reasons()
+		out = append(out, pp)
+	}
+	return out
+}
