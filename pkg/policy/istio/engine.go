@@ -48,7 +48,7 @@ type Engine struct {
 	wl       map[inventory.WorkloadRef]int
 	svc      map[inventory.ServiceRef]int
 	pods     map[inventory.ServiceRef]int // pod ns/name (ServiceRef reused as a name pair)
-	servers  [][]*serverSide // per service, per port
+	servers  [][]*serverSide              // per service, per port
 	gateways []evidence.GatewayTLS
 	findings []evidence.Finding
 }

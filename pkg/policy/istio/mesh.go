@@ -38,15 +38,15 @@ var fips1402Ciphers = []string{
 
 // meshSettings is what the engine takes from MeshConfig and istiod.
 type meshSettings struct {
-	root             string
-	autoMTLS         bool
-	exportTo         []string // defaultDestinationRuleExportTo
-	outboundMode     string
-	minVersion       string
-	ciphers          []string
-	compliance       string
-	source           string // ns/name of the ConfigMap read, or ""
-	explicitCiphers  bool
+	root            string
+	autoMTLS        bool
+	exportTo        []string // defaultDestinationRuleExportTo
+	outboundMode    string
+	minVersion      string
+	ciphers         []string
+	compliance      string
+	source          string // ns/name of the ConfigMap read, or ""
+	explicitCiphers bool
 }
 
 // readMesh finds the mesh config (ConfigMap istio, or istio-<rev>, key
