@@ -31,6 +31,31 @@ type Matrix struct {
 	// Problems are input problems met on the way (unreadable files, objects
 	// that could not be resolved).
 	Problems []string `json:"problems,omitempty"`
+	// Waivers says what each waiver did: how many cells it covered and
+	// whether it had expired.
+	Waivers []WaiverUse `json:"waivers,omitempty"`
+}
+
+// WaiverUse is one waiver's effect on the matrix.
+type WaiverUse struct {
+	ID            string    `json:"id"`
+	Cells         int       `json:"cells"`
+	Expired       bool      `json:"expired"`
+	Expires       time.Time `json:"expires"`
+	Approver      string    `json:"approver"`
+	Justification string    `json:"justification"`
+}
+
+// ExpiredWaivers returns the ids of waivers that had expired and still
+// matched cells.
+func (m *Matrix) ExpiredWaivers() []string {
+	var out []string
+	for _, w := range m.Waivers {
+		if w.Expired && w.Cells > 0 {
+			out = append(out, w.ID)
+		}
+	}
+	return out
 }
 
 // Row is one service path.

@@ -1,0 +1,235 @@
+package evaluate
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/sc8scan/sc8scan/pkg/evidence"
+	"github.com/sc8scan/sc8scan/pkg/inventory"
+	"github.com/sc8scan/sc8scan/pkg/matrix"
+)
+
+var now = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+
+// smallInventory: client (meshed) -> api:8443 (meshed), and client -> db:5432 (no mesh).
+func smallInventory() *inventory.Inventory {
+	client := inventory.WorkloadRef{Namespace: "a", Kind: "Deployment", Name: "client"}
+	api := inventory.WorkloadRef{Namespace: "b", Kind: "Deployment", Name: "api"}
+	db := inventory.WorkloadRef{Namespace: "c", Kind: "StatefulSet", Name: "db"}
+	inv := &inventory.Inventory{Cluster: "t", Source: "manifests:test",
+		Workloads: []inventory.Workload{
+			{WorkloadRef: client, Mesh: inventory.Mesh{Kind: "sidecar"}, Containers: []inventory.Container{{Name: "c", Image: "client:1"}}},
+			{WorkloadRef: api, Mesh: inventory.Mesh{Kind: "sidecar"}, Containers: []inventory.Container{{Name: "c", Image: "api:1"}}},
+			{WorkloadRef: db, Mesh: inventory.Mesh{Kind: "none"}, Containers: []inventory.Container{{Name: "c", Image: "db:1"}}},
+		},
+		Services: []inventory.Service{
+			{ServiceRef: inventory.ServiceRef{Namespace: "b", Name: "api"}, ClusterIP: "10.0.0.1", Backends: []inventory.WorkloadRef{api},
+				Ports: []inventory.ServicePort{{Port: 8443, TargetPort: 8443, Protocol: "TCP"}}},
+			{ServiceRef: inventory.ServiceRef{Namespace: "c", Name: "db"}, Backends: []inventory.WorkloadRef{db},
+				Ports: []inventory.ServicePort{{Port: 5432, TargetPort: 5432, Protocol: "TCP"}}},
+		},
+	}
+	inv.Paths = []inventory.Path{
+		inventory.NewPath("t", client, inv.Services[0].ServiceRef, inv.Services[0].Ports[0]),
+		inventory.NewPath("t", client, inv.Services[1].ServiceRef, inv.Services[1].Ports[0]),
+	}
+	return inv
+}
+
+func cells(m *matrix.Matrix, row int) map[string]matrix.Status {
+	out := map[string]matrix.Status{}
+	for _, c := range m.Rows[row].Cells {
+		out[c.Check] = c.Status
+	}
+	return out
+}
+
+func TestNoEvidenceIsNeverPass(t *testing.T) {
+	m, err := Evaluate(Input{Inventory: smallInventory(), Now: now, Evidence: Evidence{Skipped: map[string]string{"probe": "no targets"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Rows) != 2 || len(m.Rows[0].Cells) != len(matrix.Catalog) {
+		t.Fatalf("every (path x check) cell must exist: %d rows", len(m.Rows))
+	}
+	for _, r := range m.Rows {
+		for _, c := range r.Cells {
+			if c.Status != matrix.NotTested || c.Reason == "" {
+				t.Errorf("%s: %s %q, want NOT-TESTED with a reason", c.Check, c.Status, c.Reason)
+			}
+		}
+	}
+	if m.Summary.Coverage != 0 || m.Summary.Status != matrix.NotTested {
+		t.Errorf("summary = %+v", m.Summary)
+	}
+	if !strings.Contains(m.Rows[0].Cell(matrix.CheckPlaintextRefused).Reason, "probe: no targets") {
+		t.Errorf("skipped reason not carried: %q", m.Rows[0].Cell(matrix.CheckPlaintextRefused).Reason)
+	}
+}
+
+func goodMTLS() evidence.ProbeResult {
+	return evidence.ProbeResult{
+		Target:    evidence.Target{Host: "127.0.0.1", Port: 40001, Service: &evidence.ServicePort{Namespace: "b", Name: "api", Port: 8443}},
+		Plaintext: evidence.PlaintextProbe{Tested: true, Accepted: false, Evidence: "connection reset"},
+		TLS: evidence.TLSProbe{Tested: true, Offered: true, ClientAuth: "required",
+			Versions: []evidence.TLSVersion{{Version: "TLSv1.2", CipherSuites: []string{"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}}, {Version: "TLSv1.3", CipherSuites: []string{"TLS_AES_128_GCM_SHA256"}}},
+			Certificates: []evidence.Certificate{{Subject: "CN=api", NotBefore: now.Add(-time.Hour), NotAfter: now.Add(90 * 24 * time.Hour), KeyType: "ECDSA", KeyBits: 256}},
+			Verification: &evidence.Verification{Checked: true, Trusted: true, HostnameMatch: true, Name: "api.b.svc.cluster.local"}},
+	}
+}
+
+func TestProbeVerdicts(t *testing.T) {
+	legacy := goodMTLS()
+	legacy.Target = evidence.Target{Host: "db.c.svc.cluster.local", Port: 5432} // matched by name, not by Service
+	legacy.Plaintext = evidence.PlaintextProbe{Tested: true, Accepted: true, Protocol: "postgres"}
+	legacy.TLS.ClientAuth = "none"
+	legacy.TLS.Versions = []evidence.TLSVersion{{Version: "TLSv1.0", CipherSuites: []string{"TLS_RSA_WITH_AES_128_CBC_SHA"}}, {Version: "TLSv1.2", CipherSuites: []string{"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"}}}
+	legacy.TLS.Certificates[0].NotAfter = now.Add(-time.Hour)
+	m, err := Evaluate(Input{Inventory: smallInventory(), Now: now, Evidence: Evidence{Probes: &evidence.ProbeReport{Results: []evidence.ProbeResult{goodMTLS(), legacy}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want0 := map[string]matrix.Status{
+		matrix.CheckPlaintextRefused: matrix.Pass, matrix.CheckTLSMinVersion: matrix.Pass, matrix.CheckCipherSuites: matrix.Pass,
+		matrix.CheckServerCertificate: matrix.Pass, matrix.CheckClientCertificate: matrix.Pass,
+		matrix.CheckMeshPolicy: matrix.NotTested, matrix.CheckEncryptedOnWire: matrix.NotTested,
+		matrix.CheckFIPSCrypto: matrix.NotTested, matrix.CheckPolicyObservation: matrix.NotTested,
+	}
+	if diff := cmp.Diff(want0, cells(m, 0)); diff != "" {
+		t.Errorf("good mTLS port (-want +got):\n%s", diff)
+	}
+	want1 := map[string]matrix.Status{
+		matrix.CheckPlaintextRefused: matrix.Fail, matrix.CheckTLSMinVersion: matrix.Fail, matrix.CheckCipherSuites: matrix.Fail,
+		matrix.CheckServerCertificate: matrix.Fail, matrix.CheckClientCertificate: matrix.Fail,
+		matrix.CheckMeshPolicy: matrix.NotTested, matrix.CheckEncryptedOnWire: matrix.NotTested,
+		matrix.CheckFIPSCrypto: matrix.NotTested, matrix.CheckPolicyObservation: matrix.NotTested,
+	}
+	if diff := cmp.Diff(want1, cells(m, 1)); diff != "" {
+		t.Errorf("legacy port (-want +got):\n%s", diff)
+	}
+	if r := m.Rows[1].Cell(matrix.CheckCipherSuites).Reason; !strings.Contains(r, "CHACHA20") {
+		t.Errorf("suite reason %q does not name the bad suite", r)
+	}
+	if ev := m.Rows[0].Cell(matrix.CheckPlaintextRefused).Evidence; len(ev) != 1 || ev[0] != "probe-report#results[0]" {
+		t.Errorf("evidence ids = %v", ev)
+	}
+	if m.Summary.Status != matrix.Fail {
+		t.Errorf("summary status %s", m.Summary.Status)
+	}
+}
+
+func TestBrokenProbeIsError(t *testing.T) {
+	r := evidence.ProbeResult{Target: evidence.Target{Host: "10.0.0.1", Port: 8443}, Errors: []string{"read: connection reset by peer"}}
+	m, _ := Evaluate(Input{Inventory: smallInventory(), Now: now, Evidence: Evidence{Probes: &evidence.ProbeReport{Results: []evidence.ProbeResult{r}}}})
+	for _, c := range m.Rows[0].Cells {
+		if c.Status == matrix.Pass {
+			t.Errorf("%s PASS from a probe that failed", c.Check)
+		}
+	}
+	c := m.Rows[0].Cell(matrix.CheckPlaintextRefused)
+	if c.Status != matrix.Error || !strings.Contains(c.Reason, "connection reset") {
+		t.Errorf("plaintext cell = %+v", c)
+	}
+}
+
+func TestTransitionalSuitesWarn(t *testing.T) {
+	r := goodMTLS()
+	r.TLS.Versions[0].CipherSuites = append(r.TLS.Versions[0].CipherSuites, "TLS_RSA_WITH_AES_128_GCM_SHA256")
+	m, _ := Evaluate(Input{Inventory: smallInventory(), Now: now, Evidence: Evidence{Probes: &evidence.ProbeReport{Results: []evidence.ProbeResult{r}}}})
+	if c := m.Rows[0].Cell(matrix.CheckCipherSuites); c.Status != matrix.Warn {
+		t.Errorf("Appendix D suite: %+v", c)
+	}
+}
+
+func TestPolicyFlowsImagesAndAgreement(t *testing.T) {
+	inv := smallInventory()
+	r := goodMTLS()
+	r.Plaintext = evidence.PlaintextProbe{Tested: true, Accepted: true, Protocol: "http/1.1"} // PERMISSIVE in truth
+	pol := &evidence.PolicyReport{Paths: []evidence.PolicyPath{
+		{PathID: inv.Paths[0].ID, Source: evidence.PolicySource{Mesh: "sidecar"}, Server: evidence.PolicySide{Mode: "STRICT", Policy: "b/default"}, Client: evidence.PolicySide{Mode: "AUTO"}, Expected: "mtls"},
+		{PathID: inv.Paths[1].ID, Source: evidence.PolicySource{Mesh: "sidecar"}, Server: evidence.PolicySide{Mode: "NONE"}, Client: evidence.PolicySide{Mode: "AUTO"}, Expected: "plaintext", PlaintextAccepted: true},
+	}}
+	flows := &evidence.FlowReport{Flows: []evidence.Flow{
+		{PathID: inv.Paths[0].ID, Encrypted: true, TLS: &evidence.FlowTLS{Version: "TLSv1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", ClientCertificate: "unknown"}},
+		{PathID: inv.Paths[1].ID, Plaintext: &evidence.FlowPlaintext{Protocol: "postgres"}},
+	}}
+	imgs := &evidence.ImageReport{Images: []evidence.Image{{Ref: "client:1", Verdict: "validated"}, {Ref: "api:1", Verdict: "validated"}, {Ref: "db:1", Verdict: "not-validated"}}}
+	m, err := Evaluate(Input{Inventory: inv, Now: now, Evidence: Evidence{Probes: &evidence.ProbeReport{Results: []evidence.ProbeResult{r}}, Policy: pol, Flows: flows, Images: imgs}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got0, got1 := cells(m, 0), cells(m, 1)
+	checks := []struct {
+		row   map[string]matrix.Status
+		check string
+		want  matrix.Status
+	}{
+		{got0, matrix.CheckMeshPolicy, matrix.Pass},
+		{got0, matrix.CheckPolicyObservation, matrix.Fail}, // STRICT declared, plaintext observed
+		{got0, matrix.CheckEncryptedOnWire, matrix.Pass},
+		{got0, matrix.CheckFIPSCrypto, matrix.Pass},
+		{got1, matrix.CheckMeshPolicy, matrix.Fail},
+		{got1, matrix.CheckEncryptedOnWire, matrix.Fail},
+		{got1, matrix.CheckFIPSCrypto, matrix.Fail},
+		{got1, matrix.CheckPlaintextRefused, matrix.Fail}, // from policy: not probed
+	}
+	for _, c := range checks {
+		if c.row[c.check] != c.want {
+			t.Errorf("%s = %s, want %s", c.check, c.row[c.check], c.want)
+		}
+	}
+	if reason := m.Rows[1].Cell(matrix.CheckPlaintextRefused).Reason; !strings.Contains(reason, "not probed") {
+		t.Errorf("a declared-only verdict must say so: %q", reason)
+	}
+}
+
+func TestWaivers(t *testing.T) {
+	r := goodMTLS()
+	r.TLS.ClientAuth = "none"
+	ws := []Waiver{
+		{ID: "W-1", Check: matrix.CheckClientCertificate, Destination: "b/api:*", Justification: "public API", Approver: "isso@example.gov", Expires: now.Add(24 * time.Hour), Deviation: "OR"},
+		{ID: "W-2", Check: "*", Source: "zzz/*/*", Justification: "x", Approver: "y", Expires: now.Add(-time.Hour)},
+	}
+	m, err := Evaluate(Input{Inventory: smallInventory(), Now: now, Waivers: ws, Evidence: Evidence{Probes: &evidence.ProbeReport{Results: []evidence.ProbeResult{r}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := m.Rows[0].Cell(matrix.CheckClientCertificate)
+	if c.Status != matrix.Waived || c.Waiver != "W-1" || !strings.Contains(c.Reason, "isso@example.gov") {
+		t.Errorf("waived cell = %+v", c)
+	}
+	if len(m.ExpiredWaivers()) != 0 {
+		t.Error("an expired waiver that matched nothing is not reported as used")
+	}
+	ws[0].Expires = now.Add(-time.Minute)
+	m, _ = Evaluate(Input{Inventory: smallInventory(), Now: now, Waivers: ws, Evidence: Evidence{Probes: &evidence.ProbeReport{Results: []evidence.ProbeResult{r}}}})
+	if c := m.Rows[0].Cell(matrix.CheckClientCertificate); c.Status != matrix.Fail {
+		t.Errorf("expired waiver still applied: %+v", c)
+	}
+	if got := m.ExpiredWaivers(); len(got) != 1 || got[0] != "W-1" {
+		t.Errorf("expired = %v", got)
+	}
+	for _, bad := range []Waiver{{ID: "x", Check: "nope", PathID: "p", Justification: "j", Approver: "a", Expires: now}, {ID: "y", Check: "*", Justification: "j", Approver: "a", Expires: now}, {ID: "z", Check: "*", PathID: "p", Expires: now}} {
+		if _, err := Evaluate(Input{Inventory: smallInventory(), Now: now, Waivers: []Waiver{bad}}); err == nil {
+			t.Errorf("bad waiver %+v accepted", bad)
+		}
+	}
+}
+
+func TestCoverageAndRollups(t *testing.T) {
+	m, _ := Evaluate(Input{Inventory: smallInventory(), Now: now, Evidence: Evidence{Probes: &evidence.ProbeReport{Results: []evidence.ProbeResult{goodMTLS()}}}})
+	s := m.Summary
+	if s.Cells != 2*len(matrix.Catalog) || s.Tested != 5 {
+		t.Errorf("cells %d tested %d", s.Cells, s.Tested)
+	}
+	if s.Coverage <= 0 || s.Coverage >= 1 {
+		t.Errorf("coverage %v", s.Coverage)
+	}
+	for _, r := range s.ByControl {
+		if r.ID == matrix.SC81 && r.Status != matrix.NotTested {
+			t.Errorf("sc-8.1 roll-up %s: untested cells must hold it at NOT-TESTED", r.Status)
+		}
+	}
+}

@@ -1,0 +1,107 @@
+package evaluate
+
+import (
+	"fmt"
+	"path"
+	"time"
+
+	"github.com/sc8scan/sc8scan/pkg/matrix"
+)
+
+// Waiver accepts a FAIL or WARN cell for a while, with a justification and
+// an approver. An expired waiver no longer applies: its cells stay FAIL and
+// the matrix records the expiry (scan exits 5).
+type Waiver struct {
+	ID            string    `json:"id"`
+	Check         string    `json:"check"`                 // a check id, or "*"
+	PathID        string    `json:"pathId,omitempty"`      // one path, or
+	Source        string    `json:"source,omitempty"`      // "ns/Kind/name" glob, e.g. "monitoring/*/*"
+	Destination   string    `json:"destination,omitempty"` // "ns/service:port" glob, e.g. "monitoring/node-exporter:*"
+	Justification string    `json:"justification"`
+	Approver      string    `json:"approver"`
+	Expires       time.Time `json:"expires"`
+	// Deviation is FedRAMP's deviation type: "RA" risk adjustment, "FP"
+	// false positive, "OR" operational requirement, "VD" vendor dependency.
+	Deviation string `json:"deviation,omitempty"`
+	POAM      string `json:"poam,omitempty"`
+}
+
+func validateWaivers(ws []Waiver) error {
+	seen := map[string]bool{}
+	for i, w := range ws {
+		switch {
+		case w.ID == "":
+			return fmt.Errorf("waiver %d: no id", i)
+		case seen[w.ID]:
+			return fmt.Errorf("waiver %s: id used twice", w.ID)
+		case w.Check == "":
+			return fmt.Errorf("waiver %s: no check (use \"*\" for every check)", w.ID)
+		case w.Justification == "" || w.Approver == "":
+			return fmt.Errorf("waiver %s: a justification and an approver are required", w.ID)
+		case w.Expires.IsZero():
+			return fmt.Errorf("waiver %s: an expiry date is required", w.ID)
+		case w.PathID == "" && w.Source == "" && w.Destination == "":
+			return fmt.Errorf("waiver %s: name a pathId, a source or a destination", w.ID)
+		}
+		if w.Check != "*" {
+			if _, ok := matrix.CheckByID(w.Check); !ok {
+				return fmt.Errorf("waiver %s: unknown check %q", w.ID, w.Check)
+			}
+		}
+		for _, g := range []string{w.Source, w.Destination} {
+			if _, err := path.Match(g, ""); err != nil {
+				return fmt.Errorf("waiver %s: bad pattern %q: %w", w.ID, g, err)
+			}
+		}
+		seen[w.ID] = true
+	}
+	return nil
+}
+
+func (w Waiver) matches(r *matrix.Row, check string) bool {
+	if w.Check != "*" && w.Check != check {
+		return false
+	}
+	if w.PathID != "" && w.PathID != r.PathID {
+		return false
+	}
+	src := r.Source.Namespace + "/" + r.Source.Kind + "/" + r.Source.Name
+	dst := fmt.Sprintf("%s/%s:%d", r.Destination.Namespace, r.Destination.Service, r.Destination.Port)
+	if w.Source != "" {
+		if ok, _ := path.Match(w.Source, src); !ok {
+			return false
+		}
+	}
+	if w.Destination != "" {
+		if ok, _ := path.Match(w.Destination, dst); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func applyWaivers(m *matrix.Matrix, ws []Waiver, now time.Time) {
+	for _, w := range ws {
+		expired := !now.Before(w.Expires)
+		n := 0
+		for i := range m.Rows {
+			r := &m.Rows[i]
+			for j := range r.Cells {
+				c := &r.Cells[j]
+				if (c.Status != matrix.Fail && c.Status != matrix.Warn) || !w.matches(r, c.Check) {
+					continue
+				}
+				n++
+				if expired {
+					c.Reason += fmt.Sprintf(" [waiver %s expired on %s]", w.ID, w.Expires.Format("2006-01-02"))
+					c.Waiver = w.ID + " (expired)"
+					continue
+				}
+				c.Reason = fmt.Sprintf("waived by %s until %s (%s, approved by %s): %s", w.ID, w.Expires.Format("2006-01-02"), w.Justification, w.Approver, c.Reason)
+				c.Status = matrix.Waived
+				c.Waiver = w.ID
+			}
+		}
+		m.Waivers = append(m.Waivers, matrix.WaiverUse{ID: w.ID, Cells: n, Expired: expired, Expires: w.Expires, Approver: w.Approver, Justification: w.Justification})
+	}
+}
