@@ -56,8 +56,11 @@ type PlaintextProbe struct {
 
 // TLSProbe is what the port offers over TLS.
 type TLSProbe struct {
-	Tested             bool         `json:"tested"`
-	Offered            bool         `json:"offered"`
+	Tested  bool `json:"tested"`
+	Offered bool `json:"offered"`
+	// Enumerated is true when every version, suite and group was tried;
+	// otherwise Versions holds only what one handshake negotiated.
+	Enumerated         bool         `json:"enumerated"`
 	Versions           []TLSVersion `json:"versions"`
 	Groups             []string     `json:"groups"`
 	ClientAuth         string       `json:"clientAuth"` // "none", "optional", "required", "unknown"
