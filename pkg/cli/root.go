@@ -98,6 +98,7 @@ run is NOT-TESTED with its reason, never PASS.
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(
 		newVersionCmd(s),
+		newCaptureCmd(s),
 	)
 	return root
 }

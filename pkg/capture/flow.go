@@ -1,0 +1,419 @@
+package capture
+
+import (
+	"net/netip"
+	"sort"
+	"time"
+
+	"github.com/sc8scan/sc8scan/pkg/evidence"
+)
+
+// flowKey names a connection regardless of direction: the lower endpoint
+// comes first.
+type flowKey struct {
+	a, b   netip.Addr
+	ap, bp uint16
+	proto  uint8
+}
+
+func keyOf(p *packet) (flowKey, bool) {
+	c := p.src.Compare(p.dst)
+	if c < 0 || c == 0 && p.sport <= p.dport {
+		return flowKey{p.src, p.dst, p.sport, p.dport, p.proto}, false
+	}
+	return flowKey{p.dst, p.src, p.dport, p.sport, p.proto}, true
+}
+
+// flow is one connection being followed. dirs[0] is what the client sent.
+type flow struct {
+	client, server netip.AddrPort
+	proto          uint8
+	first, last    int64 // unix nanoseconds, capture time
+	packets, bytes int64
+
+	dirs [2]stream
+	// clientISN is the sequence number of the client's SYN.
+	clientISN  uint32
+	synSeen    bool
+	guessed    bool // roles guessed from ports: no SYN seen
+	fins       uint8
+	rst        bool
+	closedAt   int64
+	collecting bool
+	dirty      bool
+	overBudget bool
+	spi        uint32
+	res        analysis
+}
+
+// stream keeps the first bytes one side of a TCP connection sent, in order.
+type stream struct {
+	init bool
+	next uint32 // sequence number of the byte after buf
+	buf  []byte
+	pend []segment
+	full bool
+	// gap is true when data was lost before the cap and never filled.
+	gap bool
+}
+
+type segment struct {
+	seq  uint32
+	data []byte
+}
+
+const maxPending = 32
+
+// add places payload (starting at seq) into the stream; it reports whether
+// the contiguous prefix grew.
+func (s *stream) add(seq uint32, payload []byte, limit int, e *engine) bool {
+	if s.full || len(payload) == 0 {
+		return false
+	}
+	if !s.init {
+		s.init = true
+		s.next = seq
+	}
+	grew := s.place(seq, payload, limit, e)
+	for grew && len(s.pend) > 0 {
+		progressed := false
+		for i := 0; i < len(s.pend); i++ {
+			sg := s.pend[i]
+			if d := int32(sg.seq - s.next); d <= 0 {
+				s.pend = append(s.pend[:i], s.pend[i+1:]...)
+				e.buffered -= int64(len(sg.data))
+				s.place(sg.seq, sg.data, limit, e)
+				progressed = true
+				i--
+			}
+		}
+		if !progressed {
+			break
+		}
+	}
+	return grew
+}
+
+func (s *stream) place(seq uint32, payload []byte, limit int, e *engine) bool {
+	d := int32(seq - s.next)
+	if d > 0 {
+		// Out of order: keep a bounded copy until the gap fills.
+		if int(d) >= limit-len(s.buf) || len(s.pend) >= maxPending {
+			s.gap = true
+			return false
+		}
+		if e.buffered+int64(len(payload)) > e.cfg.totalBytes {
+			e.stats.Dropped++
+			return false
+		}
+		s.pend = append(s.pend, segment{seq, append([]byte(nil), payload...)})
+		e.buffered += int64(len(payload))
+		return false
+	}
+	skip := int(-d)
+	if skip >= len(payload) {
+		return false // retransmission of bytes already held
+	}
+	payload = payload[skip:]
+	room := limit - len(s.buf)
+	if len(payload) >= room {
+		payload = payload[:room]
+		s.full = true
+	}
+	if e.buffered+int64(len(payload)) > e.cfg.totalBytes {
+		e.stats.Dropped++
+		s.full = true
+		return false
+	}
+	s.buf = append(s.buf, payload...)
+	e.buffered += int64(len(payload))
+	s.next += uint32(len(payload))
+	return true
+}
+
+func (s *stream) release(e *engine) {
+	e.buffered -= int64(len(s.buf))
+	for _, sg := range s.pend {
+		e.buffered -= int64(len(sg.data))
+	}
+	s.buf, s.pend = nil, nil
+}
+
+// engine holds the flow table and the finished flows.
+type engine struct {
+	cfg       *config
+	flows     map[flowKey]*flow
+	done      []evidence.Flow
+	stats     evidence.FlowStats
+	buffered  int64
+	now       int64
+	lastSweep int64
+	mapper    *mapper
+}
+
+func newEngine(cfg *config) *engine {
+	e := &engine{cfg: cfg, flows: make(map[flowKey]*flow, 1024)}
+	if cfg.inv != nil {
+		e.mapper = newMapper(cfg.inv)
+	}
+	return e
+}
+
+const sweepEvery = int64(10 * time.Second)
+
+// handle takes one decoded packet at capture time ts (unix nanoseconds) with
+// wire length n.
+func (e *engine) handle(p *packet, ts int64, n int) {
+	if ts > e.now {
+		e.now = ts
+	}
+	if e.now-e.lastSweep > sweepEvery {
+		e.sweep(false)
+		e.lastSweep = e.now
+	}
+	key, _ := keyOf(p)
+	f := e.flows[key]
+	syn := p.proto == protoTCP && p.flags&tcpSYN != 0 && p.flags&tcpACK == 0
+	if f != nil && syn && f.proto == protoTCP {
+		fromClient := p.src == f.client.Addr() && p.sport == f.client.Port()
+		if f.rst || f.fins != 0 || !fromClient || !f.synSeen || f.clientISN != p.seq {
+			// A new SYN on a used 4-tuple starts a new connection.
+			e.finish(key, f)
+			f = nil
+		}
+	}
+	if f == nil {
+		if len(e.flows) >= e.cfg.maxFlows {
+			e.evictOne()
+		}
+		f = e.newFlow(p, ts)
+		e.flows[key] = f
+	}
+	f.last = ts
+	f.packets++
+	f.bytes += int64(n)
+	dir := 0
+	if p.src != f.client.Addr() || p.sport != f.client.Port() {
+		dir = 1
+	}
+	switch p.proto {
+	case protoTCP:
+		e.tcp(f, p, dir)
+	case protoUDP:
+		e.udp(f, p, dir)
+	case protoESP:
+		f.spi = p.spi
+	}
+}
+
+func (e *engine) newFlow(p *packet, ts int64) *flow {
+	e.stats.Flows++
+	f := &flow{proto: p.proto, first: ts, collecting: true}
+	src := netip.AddrPortFrom(p.src, p.sport)
+	dst := netip.AddrPortFrom(p.dst, p.dport)
+	switch {
+	case p.proto == protoTCP && p.flags&tcpSYN != 0 && p.flags&tcpACK == 0:
+		f.client, f.server = src, dst
+	case p.proto == protoTCP && p.flags&tcpSYN != 0:
+		f.client, f.server = dst, src
+	default:
+		f.guessed = true
+		if serverSide(p.sport, p.dport) {
+			f.client, f.server = dst, src
+		} else {
+			f.client, f.server = src, dst
+		}
+	}
+	return f
+}
+
+// serverSide guesses, for a flow whose start was not seen, whether the
+// packet's source is the server: well-known ports beat ephemeral ones.
+func serverSide(sport, dport uint16) bool {
+	return sport < dport
+}
+
+func (e *engine) tcp(f *flow, p *packet, dir int) {
+	s := &f.dirs[dir]
+	if p.flags&tcpSYN != 0 {
+		if dir == 0 && p.flags&tcpACK == 0 {
+			f.synSeen = true
+			f.clientISN = p.seq
+		}
+		if !s.init || len(s.buf) == 0 {
+			s.init = true
+			s.next = p.seq + 1
+		}
+		p.payload = nil
+	}
+	if p.flags&tcpRST != 0 {
+		f.rst = true
+		f.closedAt = e.now
+	}
+	if p.flags&tcpFIN != 0 {
+		f.fins |= 1 << dir
+		if f.fins == 3 {
+			f.closedAt = e.now
+		}
+	}
+	if f.collecting && len(p.payload) > 0 {
+		if s.add(p.seq, p.payload, e.cfg.streamBytes, e) {
+			f.dirty = true
+		}
+		if p.cut {
+			s.full = true
+		}
+		if f.dirty {
+			e.analyze(f)
+		}
+	}
+}
+
+func (e *engine) udp(f *flow, p *packet, dir int) {
+	s := &f.dirs[dir]
+	if !f.collecting || len(s.buf) > 0 || len(p.payload) == 0 {
+		return
+	}
+	n := min(len(p.payload), 2048)
+	s.buf = append(s.buf, p.payload[:n]...)
+	e.buffered += int64(n)
+	f.dirty = true
+	e.analyze(f)
+}
+
+// analyze re-reads what the flow holds; once nothing more can be learnt it
+// stops collecting and frees the buffers.
+func (e *engine) analyze(f *flow) {
+	f.dirty = false
+	f.res = classify(f, false)
+	if f.res.swap && f.guessed {
+		f.client, f.server = f.server, f.client
+		f.dirs[0], f.dirs[1] = f.dirs[1], f.dirs[0]
+		f.guessed = false
+		f.res = classify(f, false)
+	}
+	full := f.dirs[0].full && f.dirs[1].full
+	if f.res.done || full {
+		f.collecting = false
+		f.dirs[0].release(e)
+		f.dirs[1].release(e)
+	}
+}
+
+// sweep finishes closed and idle flows; all finishes every flow.
+func (e *engine) sweep(all bool) {
+	for k, f := range e.flows {
+		closed := (f.rst || f.fins == 3) && e.now-f.closedAt > int64(e.cfg.closeLinger)
+		idle := e.now-f.last > int64(e.cfg.idleTimeout)
+		if all || closed || idle {
+			e.finish(k, f)
+		}
+	}
+}
+
+// evictOne finishes the least recently active flow to make room.
+func (e *engine) evictOne() {
+	var oldK flowKey
+	var old *flow
+	n := 0
+	for k, f := range e.flows {
+		if old == nil || f.last < old.last {
+			oldK, old = k, f
+		}
+		if n++; n >= 64 {
+			break // sample: an exact LRU is not worth a full scan per packet
+		}
+	}
+	if old != nil {
+		e.stats.Evicted++
+		e.finish(oldK, old)
+	}
+}
+
+func (e *engine) finish(k flowKey, f *flow) {
+	if f.dirty {
+		e.analyze(f)
+	}
+	if f.collecting {
+		f.res = classify(f, true)
+	}
+	f.dirs[0].release(e)
+	f.dirs[1].release(e)
+	delete(e.flows, k)
+	e.done = append(e.done, e.report(f))
+}
+
+// report turns a finished flow into its wire form.
+func (e *engine) report(f *flow) evidence.Flow {
+	out := evidence.Flow{
+		Client:         f.client.String(),
+		Server:         f.server.String(),
+		Transport:      transportName(f.proto),
+		FirstSeen:      time.Unix(0, f.first).UTC(),
+		LastSeen:       time.Unix(0, f.last).UTC(),
+		Packets:        f.packets,
+		Bytes:          f.bytes,
+		Encrypted:      f.res.encrypted,
+		Classification: f.res.class,
+		TLS:            f.res.tls,
+		Mesh:           f.res.mesh,
+	}
+	if f.proto == protoESP {
+		out.Client, out.Server = f.client.Addr().String(), f.server.Addr().String()
+	}
+	if f.res.plaintext != "" {
+		out.Plaintext = &evidence.FlowPlaintext{Protocol: f.res.plaintext}
+	}
+	if e.mapper != nil {
+		e.mapper.mapFlow(&out, f.client, f.server)
+	}
+	return out
+}
+
+func transportName(p uint8) string {
+	switch p {
+	case protoTCP:
+		return "tcp"
+	case protoUDP:
+		return "udp"
+	case protoESP:
+		return "esp"
+	}
+	return "ip"
+}
+
+// flush finishes every flow and returns the report sorted by first packet.
+func (e *engine) flush(r *evidence.FlowReport) {
+	e.sweep(true)
+	r.Flows = e.done
+	if r.Flows == nil {
+		r.Flows = []evidence.Flow{}
+	}
+	sortFlows(r.Flows)
+	r.Stats = e.stats
+}
+
+// snapshot returns the finished flows plus the active ones as they stand,
+// without finishing anything.
+func (e *engine) snapshot(r *evidence.FlowReport) {
+	flows := append([]evidence.Flow(nil), e.done...)
+	for _, f := range e.flows {
+		flows = append(flows, e.report(f))
+	}
+	sortFlows(flows)
+	r.Flows = flows
+	r.Stats = e.stats
+}
+
+func sortFlows(fs []evidence.Flow) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if !a.FirstSeen.Equal(b.FirstSeen) {
+			return a.FirstSeen.Before(b.FirstSeen)
+		}
+		if a.Client != b.Client {
+			return a.Client < b.Client
+		}
+		return a.Server < b.Server
+	})
+}

@@ -1,0 +1,158 @@
+package capture
+
+import (
+	"net/netip"
+
+	"github.com/sc8scan/sc8scan/pkg/evidence"
+	"github.com/sc8scan/sc8scan/pkg/inventory"
+)
+
+// mapper finds the pods, workloads and Services behind flow addresses.
+type mapper struct {
+	cluster   string
+	pods      map[netip.Addr]*inventory.Pod
+	clusterIP map[netip.Addr]*inventory.Service
+	// endpoints maps a backend pod address to the Services (and the
+	// service port) that send to it.
+	endpoints map[netip.AddrPort][]svcPort
+	paths     map[pathKey]string
+}
+
+type svcPort struct {
+	svc  *inventory.Service
+	port int32
+}
+
+type pathKey struct {
+	src  inventory.WorkloadRef
+	dst  inventory.ServiceRef
+	port int32
+}
+
+func newMapper(inv *inventory.Inventory) *mapper {
+	m := &mapper{
+		cluster:   inv.Cluster,
+		pods:      map[netip.Addr]*inventory.Pod{},
+		clusterIP: map[netip.Addr]*inventory.Service{},
+		endpoints: map[netip.AddrPort][]svcPort{},
+		paths:     map[pathKey]string{},
+	}
+	for i := range inv.Pods {
+		p := &inv.Pods[i]
+		if p.HostNetwork {
+			continue // a node address is not the pod's own
+		}
+		for _, s := range append([]string{p.IP}, p.IPs...) {
+			if a, err := netip.ParseAddr(s); err == nil {
+				m.pods[a] = p
+			}
+		}
+	}
+	podsByName := map[[2]string]*inventory.Pod{}
+	for i := range inv.Pods {
+		podsByName[[2]string{inv.Pods[i].Namespace, inv.Pods[i].Name}] = &inv.Pods[i]
+	}
+	for i := range inv.Services {
+		s := &inv.Services[i]
+		for _, ip := range append([]string{s.ClusterIP}, s.ClusterIPs...) {
+			if a, err := netip.ParseAddr(ip); err == nil {
+				m.clusterIP[a] = s
+			}
+		}
+		add := func(a netip.Addr, target, port int32) {
+			k := netip.AddrPortFrom(a, uint16(target))
+			for _, e := range m.endpoints[k] {
+				if e.svc == s && e.port == port {
+					return
+				}
+			}
+			m.endpoints[k] = append(m.endpoints[k], svcPort{s, port})
+		}
+		for _, ep := range s.Endpoints {
+			a, err := netip.ParseAddr(ep.IP)
+			if err != nil {
+				continue
+			}
+			for _, sp := range s.Ports {
+				if sp.TargetPort == ep.Port && (ep.PortName == "" || ep.PortName == sp.Name) {
+					add(a, ep.Port, sp.Port)
+				}
+			}
+		}
+		// Pods of the backend workloads, when the dump has no endpoints.
+		for _, b := range s.Backends {
+			for i := range inv.Pods {
+				p := &inv.Pods[i]
+				if p.Owner != b || p.HostNetwork {
+					continue
+				}
+				for _, ip := range append([]string{p.IP}, p.IPs...) {
+					a, err := netip.ParseAddr(ip)
+					if err != nil {
+						continue
+					}
+					for _, sp := range s.Ports {
+						if sp.TargetPort != 0 {
+							add(a, sp.TargetPort, sp.Port)
+						}
+					}
+				}
+			}
+		}
+	}
+	for _, p := range inv.Paths {
+		m.paths[pathKey{p.Source, p.Destination, p.Port.Port}] = p.ID
+	}
+	return m
+}
+
+// mapFlow fills Source, Destination and PathID of out.
+func (m *mapper) mapFlow(out *evidence.Flow, client, server netip.AddrPort) {
+	var src inventory.WorkloadRef
+	if p := m.pods[client.Addr().Unmap()]; p != nil {
+		out.Source = &evidence.FlowEndpoint{Namespace: p.Namespace, Pod: p.Name}
+		if p.Owner.Name != "" {
+			out.Source.Workload = p.Owner.Kind + "/" + p.Owner.Name
+			src = p.Owner
+		}
+	}
+	addr := server.Addr().Unmap()
+	var svc *inventory.Service
+	var port int32
+	if s := m.clusterIP[addr]; s != nil {
+		for _, sp := range s.Ports {
+			if sp.Port == int32(server.Port()) {
+				svc, port = s, sp.Port
+			}
+		}
+		if svc == nil {
+			svc = s
+		}
+		out.Destination = &evidence.FlowEndpoint{Namespace: s.Namespace, Service: s.Name}
+	}
+	if p := m.pods[addr]; p != nil {
+		out.Destination = &evidence.FlowEndpoint{Namespace: p.Namespace, Pod: p.Name}
+		if p.Owner.Name != "" {
+			out.Destination.Workload = p.Owner.Kind + "/" + p.Owner.Name
+		}
+		eps := m.endpoints[netip.AddrPortFrom(addr, server.Port())]
+		// Prefer the Service that has a path from this source.
+		for _, e := range eps {
+			if src.Name != "" {
+				if _, ok := m.paths[pathKey{src, e.svc.ServiceRef, e.port}]; ok {
+					svc, port = e.svc, e.port
+					break
+				}
+			}
+		}
+		if svc == nil && len(eps) > 0 {
+			svc, port = eps[0].svc, eps[0].port
+		}
+		if svc != nil {
+			out.Destination.Service = svc.Name
+		}
+	}
+	if svc != nil && src.Name != "" && port != 0 {
+		out.PathID = m.paths[pathKey{src, svc.ServiceRef, port}]
+	}
+}

@@ -1,0 +1,214 @@
+package capture
+
+import (
+	"bytes"
+	"encoding/binary"
+)
+
+// Plaintext protocol names (FlowPlaintext.Protocol, ProbeReport's
+// plaintext.protocol).
+const (
+	ProtoHTTP10   = "http/1.0"
+	ProtoHTTP11   = "http/1.1"
+	ProtoH2C      = "h2c"
+	ProtoGRPC     = "grpc"
+	ProtoPostgres = "postgres"
+	ProtoMySQL    = "mysql"
+	ProtoRedis    = "redis"
+	ProtoSMTP     = "smtp"
+	ProtoDNS      = "dns"
+)
+
+// internal preamble names that can upgrade to TLS.
+const (
+	preHTTPConnect = "http-connect"
+	prePGSSL       = "postgres-sslrequest"
+	preMySQLSSL    = "mysql-sslrequest"
+	preSMTPTLS     = "smtp-starttls"
+)
+
+var h2Preface = []byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+
+var methods = []string{"GET ", "POST ", "PUT ", "HEAD ", "DELETE ", "OPTIONS ", "PATCH ", "CONNECT ", "TRACE "}
+
+// httpMethod returns the HTTP/1 method b starts with, or "".
+func httpMethod(b []byte) string {
+	for _, m := range methods {
+		if len(b) >= len(m) && string(b[:len(m)]) == m {
+			return m[:len(m)-1]
+		}
+	}
+	return ""
+}
+
+// detectPlain names the plaintext protocol of a TCP flow from the first
+// bytes of each side (c from the client, s from the server). upgradable
+// says the bytes are a preamble that may be followed by TLS.
+func detectPlain(c, s []byte, serverPort uint16) (proto string, upgradable bool) {
+	switch {
+	case bytes.HasPrefix(c, h2Preface):
+		if isGRPC(c[len(h2Preface):]) {
+			return ProtoGRPC, false
+		}
+		return ProtoH2C, false
+	case httpMethod(c) != "":
+		line := c
+		if i := bytes.IndexByte(c, '\n'); i >= 0 {
+			line = c[:i]
+		}
+		if !bytes.Contains(line, []byte(" HTTP/1.")) {
+			if i := bytes.IndexByte(c, '\n'); i < 0 && len(c) < 4096 {
+				return ProtoHTTP11, false // request line not complete yet
+			}
+			return "", false
+		}
+		if httpMethod(c) == "CONNECT" {
+			return preHTTPConnect, true
+		}
+		if hasHeader(c, "upgrade", "h2c") {
+			return ProtoH2C, false
+		}
+		if bytes.Contains(line, []byte("HTTP/1.0")) {
+			return ProtoHTTP10, false
+		}
+		return ProtoHTTP11, false
+	case len(c) >= 8 && binary.BigEndian.Uint32(c[0:4]) == 8 && binary.BigEndian.Uint32(c[4:8]) == 80877103:
+		return prePGSSL, true
+	case len(c) >= 8 && binary.BigEndian.Uint32(c[0:4]) == 8 && binary.BigEndian.Uint32(c[4:8]) == 80877104:
+		return ProtoPostgres, false // GSSENCRequest
+	case len(c) >= 8 && binary.BigEndian.Uint32(c[4:8]) == 0x00030000 && int(binary.BigEndian.Uint32(c[0:4])) < 10000:
+		return ProtoPostgres, false // StartupMessage, protocol 3.0
+	case isMySQLGreeting(s):
+		if len(c) >= 36 && c[3] == 1 && int(c[0])|int(c[1])<<8|int(c[2])<<16 == 32 &&
+			binary.LittleEndian.Uint32(c[4:8])&0x0800 != 0 {
+			return preMySQLSSL, true
+		}
+		return ProtoMySQL, false
+	case isSMTPBanner(s) || isSMTPClient(c):
+		if bytes.Contains(bytes.ToUpper(c[:min(len(c), 4096)]), []byte("STARTTLS\r\n")) {
+			return preSMTPTLS, true
+		}
+		return ProtoSMTP, true
+	case isRedis(c) || len(c) == 0 && isRedisReply(s) && serverPort == 6379:
+		return ProtoRedis, false
+	case serverPort == 53 && len(c) >= 14 && int(binary.BigEndian.Uint16(c[0:2])) >= 12 && isDNS(c[2:]):
+		return ProtoDNS, false
+	case len(c) == 0 && bytes.HasPrefix(s, []byte("HTTP/1.")):
+		return ProtoHTTP11, false
+	}
+	return "", false
+}
+
+// upgradeRefused reports whether a STARTTLS-capable preamble was answered
+// with a refusal, so the flow stays plaintext.
+func upgradeRefused(proto string, c, s []byte) bool {
+	switch proto {
+	case prePGSSL:
+		return len(s) > 0 && s[0] == 'N' && len(c) > 8
+	case preHTTPConnect:
+		return len(s) >= 12 && !bytes.HasPrefix(s[9:], []byte("2"))
+	case ProtoSMTP:
+		return len(c) >= 1024
+	}
+	return false
+}
+
+// plainName turns a preamble into the protocol reported when no TLS
+// followed it.
+func plainName(p string) string {
+	switch p {
+	case preHTTPConnect:
+		return ProtoHTTP11
+	case prePGSSL:
+		return ProtoPostgres
+	case preMySQLSSL:
+		return ProtoMySQL
+	case preSMTPTLS:
+		return ProtoSMTP
+	}
+	return p
+}
+
+// starttlsName is FlowTLS.STARTTLS for a preamble.
+func starttlsName(p string) string {
+	switch p {
+	case preHTTPConnect:
+		return "http-connect"
+	case prePGSSL:
+		return "postgres"
+	case preMySQLSSL:
+		return "mysql"
+	case preSMTPTLS, ProtoSMTP:
+		return "smtp"
+	}
+	return p
+}
+
+func hasHeader(req []byte, name, value string) bool {
+	end := bytes.Index(req, []byte("\r\n\r\n"))
+	if end < 0 {
+		end = len(req)
+	}
+	for _, line := range bytes.Split(req[:end], []byte("\r\n")) {
+		k, v, ok := bytes.Cut(line, []byte(":"))
+		if ok && bytes.EqualFold(bytes.TrimSpace(k), []byte(name)) &&
+			bytes.Contains(bytes.ToLower(v), []byte(value)) {
+			return true
+		}
+	}
+	return false
+}
+
+func isMySQLGreeting(s []byte) bool {
+	if len(s) < 10 || s[3] != 0 || s[4] != 10 {
+		return false
+	}
+	n := int(s[0]) | int(s[1])<<8 | int(s[2])<<16
+	if n < 20 || n > 1024 {
+		return false
+	}
+	i := bytes.IndexByte(s[5:], 0)
+	if i <= 0 || i > 64 {
+		return false
+	}
+	for _, b := range s[5 : 5+i] {
+		if b < 0x20 || b > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+func isSMTPBanner(s []byte) bool {
+	if !bytes.HasPrefix(s, []byte("220 ")) && !bytes.HasPrefix(s, []byte("220-")) {
+		return false
+	}
+	line := s
+	if i := bytes.IndexByte(s, '\n'); i >= 0 {
+		line = s[:i]
+	}
+	return bytes.Contains(bytes.ToUpper(line), []byte("SMTP"))
+}
+
+func isSMTPClient(c []byte) bool {
+	u := bytes.ToUpper(c[:min(len(c), 5)])
+	return bytes.Equal(u, []byte("EHLO ")) || bytes.Equal(u, []byte("HELO "))
+}
+
+// isRedis matches a RESP array of bulk strings or an inline command.
+func isRedis(c []byte) bool {
+	if len(c) >= 4 && c[0] == '*' && c[1] >= '1' && c[1] <= '9' {
+		i := bytes.Index(c, []byte("\r\n"))
+		return i > 1 && i < 8 && len(c) > i+2 && c[i+2] == '$'
+	}
+	for _, p := range []string{"PING\r\n", "AUTH ", "HELLO ", "INFO\r\n"} {
+		if bytes.HasPrefix(c, []byte(p)) {
+			return true
+		}
+	}
+	return false
+}
+
+func isRedisReply(s []byte) bool {
+	return bytes.HasPrefix(s, []byte("+PONG")) || bytes.HasPrefix(s, []byte("-NOAUTH")) || bytes.HasPrefix(s, []byte("-ERR"))
+}
