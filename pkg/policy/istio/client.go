@@ -228,7 +228,7 @@ type clientTLS struct {
 // is the default route.
 func resolveTLS(e *drEntry, subset string, port int32) clientTLS {
 	if e == nil {
-		return clientTLS{mode: ClientAuto, reason: "no DestinationRule applies"}
+		return clientTLS{mode: ClientAuto, reason: "no DestinationRule applies to this client, so auto mTLS decides"}
 	}
 	name := e.ref()
 	if len(e.merged) > 0 {

@@ -594,7 +594,7 @@ func (e *Engine) send(c Client, rt clientTLS, ss *serverSide, b *backend) sendKi
 }
 
 func autoWhy(b *backend) string {
-	return fmt.Sprintf("auto mTLS sends mTLS because endpoint %s carries %s=istio and its mode on port %d is %s", b.name, labelTLSMode, b.targetPort, b.sm.mode)
+	return fmt.Sprintf("auto mTLS sends mTLS because endpoint %s is meshed (%s=istio) and its mode on port %d is %s, not DISABLE", b.name, labelTLSMode, b.targetPort, b.sm.mode)
 }
 
 func (e *Engine) autoPlainWhy(ss *serverSide, b *backend) string {
