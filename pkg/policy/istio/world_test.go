@@ -55,7 +55,9 @@ func withAnnotation(k, v string) wlOpt {
 func withLabel(k, v string) wlOpt { return func(x *inventory.Workload) { x.PodLabels[k] = v } }
 
 func withContainer(name string) wlOpt {
-	return func(x *inventory.Workload) { x.Containers = append(x.Containers, inventory.Container{Name: name, Image: "proxy"}) }
+	return func(x *inventory.Workload) {
+		x.Containers = append(x.Containers, inventory.Container{Name: name, Image: "proxy"})
+	}
 }
 
 func withExclude(ports ...int32) wlOpt {
