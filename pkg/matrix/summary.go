@@ -11,8 +11,11 @@ type Summary struct {
 	// evidence, from 0 to 1.
 	Coverage float64 `json:"coverage"`
 	Cells    int     `json:"cells"`
-	Tested   int     `json:"tested"`
-	Paths    int     `json:"paths"`
+	// Applicable counts the cells that are not N/A: the coverage
+	// denominator.
+	Applicable int `json:"applicable"`
+	Tested     int `json:"tested"`
+	Paths      int `json:"paths"`
 }
 
 // Rollup is the count of statuses for one check or control.
@@ -61,6 +64,7 @@ func (m *Matrix) Summarize() {
 		}
 		row.Status = Worst(sts...)
 	}
+	s.Applicable = applicable
 	if applicable > 0 {
 		s.Coverage = float64(s.Tested) / float64(applicable)
 	}
