@@ -10,6 +10,7 @@ import (
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	networking "istio.io/api/networking/v1alpha3"
 	security "istio.io/api/security/v1beta1"
 
@@ -137,18 +138,78 @@ func (d *decoder) spec(m meta, raw json.RawMessage, msg proto.Message) bool {
 	if len(raw) == 0 || string(raw) == "null" {
 		return true
 	}
-	err := protojson.Unmarshal(raw, msg)
-	if err == nil {
-		return true
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		d.add(SevError, m, "invalid spec: %v; not applied", err)
+		return false
 	}
-	proto.Reset(msg)
-	if lerr := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(raw, msg); lerr == nil {
-		d.add(SevWarning, m, "spec has fields the CRD does not define (%s); the API server prunes them, so they have no effect", protoErr(err))
-		return true
+	var pruned []string
+	prune(msg.ProtoReflect().Descriptor(), v, "spec", &pruned)
+	if len(pruned) > 0 {
+		sort.Strings(pruned)
+		d.add(SevWarning, m, "unknown field %s: the CRD does not define it, the API server prunes it, so it has no effect", quoteList(pruned))
+		b, err := json.Marshal(v)
+		if err != nil {
+			d.add(SevError, m, "invalid spec: %v; not applied", err)
+			return false
+		}
+		raw = b
 	}
-	proto.Reset(msg)
-	d.add(SevError, m, "invalid spec: %s; the API server rejects this object, so it is not applied", protoErr(err))
-	return false
+	if err := protojson.Unmarshal(raw, msg); err != nil {
+		proto.Reset(msg)
+		d.add(SevError, m, "invalid spec: %s; the API server rejects this object, so it is not applied", protoErr(err))
+		return false
+	}
+	return true
+}
+
+// prune removes from v, in place, every key the message md does not define,
+// recording each removed path.
+func prune(md protoreflect.MessageDescriptor, v any, path string, removed *[]string) {
+	obj, ok := v.(map[string]any)
+	if !ok || strings.HasPrefix(string(md.FullName()), "google.protobuf.") {
+		return
+	}
+	fields := md.Fields()
+	for k, val := range obj {
+		fd := fields.ByJSONName(k)
+		if fd == nil {
+			fd = fields.ByTextName(k)
+		}
+		if fd == nil {
+			delete(obj, k)
+			*removed = append(*removed, path+"."+k)
+			continue
+		}
+		switch {
+		case fd.IsMap():
+			if fd.MapValue().Kind() == protoreflect.MessageKind {
+				if mv, ok := val.(map[string]any); ok {
+					for mk, e := range mv {
+						prune(fd.MapValue().Message(), e, path+"."+k+"."+mk, removed)
+					}
+				}
+			}
+		case fd.Kind() == protoreflect.MessageKind:
+			if fd.IsList() {
+				if list, ok := val.([]any); ok {
+					for i, e := range list {
+						prune(fd.Message(), e, fmt.Sprintf("%s.%s[%d]", path, k, i), removed)
+					}
+				}
+				continue
+			}
+			prune(fd.Message(), val, path+"."+k, removed)
+		}
+	}
+}
+
+func quoteList(list []string) string {
+	q := make([]string, len(list))
+	for i, s := range list {
+		q[i] = strconv.Quote(s)
+	}
+	return strings.Join(q, ", ")
 }
 
 // protoErr strips the library prefix from protojson errors.
