@@ -19,11 +19,11 @@ type Streams struct {
 // Exit codes. 2 is left to the Go runtime (panics), so a crash never reads
 // as a finding.
 const (
-	ExitOK             = 0
-	ExitError          = 1
-	ExitFail           = 3
-	ExitCoverage       = 4
-	ExitExpiredWaiver  = 5
+	ExitOK            = 0
+	ExitError         = 1
+	ExitFail          = 3
+	ExitCoverage      = 4
+	ExitExpiredWaiver = 5
 )
 
 // ExitErr carries an exit code out of a command. A nil Err means the
@@ -97,6 +97,8 @@ run is NOT-TESTED with its reason, never PASS.
 	root.SetErr(s.Err)
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(
+		newScanCmd(s),
+		newReportCmd(s),
 		newVersionCmd(s),
 		newCaptureCmd(s),
 	)

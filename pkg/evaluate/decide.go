@@ -422,16 +422,26 @@ func (ix *index) policySuites(pe pathEvidence, prof *cryptoref.Profile) verdict 
 		return verdict{matrix.Pass, "declared: istiod COMPLIANCE_POLICY=" + m.CompliancePolicy + " limits mesh suites (not probed)", ev}
 	}
 	if m != nil && len(m.CipherSuites) > 0 {
-		var bad []string
+		var bad, transitional []string
 		for _, s := range m.CipherSuites {
-			if !prof.CipherSuite(s).Allowed {
-				bad = append(bad, s)
+			name, ok := cryptoref.SuiteIANAName(s)
+			if !ok {
+				name = s
+			}
+			switch j := prof.CipherSuite(name); {
+			case !j.Allowed:
+				bad = append(bad, name)
+			case j.Transitional:
+				transitional = append(transitional, name)
 			}
 		}
-		if len(bad) > 0 {
-			return verdict{matrix.Fail, "declared: meshMTLS.cipherSuites include suites not approved by " + prof.Name + ": " + list(bad, 4), ev}
+		switch {
+		case len(bad) > 0:
+			return verdict{matrix.Fail, "declared: mesh TLS suites include suites not approved by " + prof.Name + ": " + list(bad, 4), ev}
+		case len(transitional) > 0:
+			return verdict{matrix.Warn, "declared: mesh TLS suites include transitional RSA key transport (SP 800-52r2 Appendix D): " + list(transitional, 4) + "; set meshMTLS.cipherSuites or COMPLIANCE_POLICY (not probed)", ev}
 		}
-		return verdict{matrix.Pass, "declared: meshMTLS.cipherSuites all approved (not probed)", ev}
+		return verdict{matrix.Pass, "declared: mesh TLS suites all approved by " + prof.Name + " (not probed)", ev}
 	}
 	return verdict{matrix.Warn, "declared: Istio's default mesh TLS 1.2 suites include RSA key transport (SP 800-52r2 Appendix D); set meshMTLS.cipherSuites or COMPLIANCE_POLICY (not probed)", ev}
 }

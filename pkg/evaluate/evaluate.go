@@ -24,6 +24,9 @@ type Evidence struct {
 	// probe targets: ..."); it becomes the reason of the cells it leaves
 	// NOT-TESTED.
 	Skipped map[string]string
+	// Unprobed says, per Service port ("ns/name:port"), why it was not
+	// probed although probes ran.
+	Unprobed map[string]string
 }
 
 // Evidence document ids, used as prefixes of the cell evidence ids.
@@ -77,7 +80,7 @@ func Evaluate(in Input) (*matrix.Matrix, error) {
 	for _, p := range inv.Paths {
 		row := matrix.Row{PathID: p.ID, Source: ix.endpoint(p.Source), Destination: ix.destination(p)}
 		for _, c := range matrix.Catalog {
-			row.Cells = append(row.Cells, matrix.Cell{Check: c.ID, Status: matrix.NotTested, Reason: ix.missingReason(c)})
+			row.Cells = append(row.Cells, matrix.Cell{Check: c.ID, Status: matrix.NotTested, Reason: ix.missingReason(c, p)})
 		}
 		ix.decide(&row, p)
 		m.Rows = append(m.Rows, row)
@@ -209,7 +212,7 @@ func (ix *index) destination(p inventory.Path) matrix.Destination {
 
 // missingReason is the NOT-TESTED reason of a cell before evidence is
 // applied: which evidence could decide it and why none came.
-func (ix *index) missingReason(c matrix.Check) string {
+func (ix *index) missingReason(c matrix.Check, p inventory.Path) string {
 	var why []string
 	for _, kind := range c.Evidence {
 		if s := ix.in.Evidence.Skipped[kind]; s != "" {
@@ -218,6 +221,17 @@ func (ix *index) missingReason(c matrix.Check) string {
 		}
 		if !ix.has(kind) {
 			why = append(why, kind+": not gathered in this run")
+			continue
+		}
+		if kind == "probe" {
+			k := svcKey(p.Destination.Namespace, p.Destination.Name, int(p.Port.Port))
+			if len(ix.probes[k]) == 0 {
+				if r := ix.in.Evidence.Unprobed[k]; r != "" {
+					why = append(why, "probe: "+r)
+				} else {
+					why = append(why, "probe: this port was not probed")
+				}
+			}
 		}
 	}
 	if len(why) == 0 {

@@ -9,13 +9,28 @@ type ImageReport struct {
 
 // Image is one inspected image.
 type Image struct {
-	Ref      string   `json:"ref"`
-	Digest   string   `json:"digest"`
+	Ref    string `json:"ref"`
+	Digest string `json:"digest"`
+	// ReadFrom is where the image's content was read when it is not Ref
+	// itself (an OCI layout or tarball standing in for a registry image).
+	ReadFrom string   `json:"readFrom,omitempty"`
 	Binaries []Binary `json:"binaries"`
 	// Verdict is the weakest verdict of the binaries that use crypto:
 	// "validated", "not-validated", "no-crypto" or "unknown".
 	Verdict string   `json:"verdict"`
 	Errors  []string `json:"errors,omitempty"`
+	// Platform is the platform inspected ("linux/amd64"), Distro the
+	// distribution its os-release names ("debian12", "rhel9").
+	Platform string `json:"platform,omitempty"`
+	Distro   string `json:"distro,omitempty"`
+	// Layers, Entries and Bytes say how much was read: layers, tar
+	// entries and decompressed bytes.
+	Layers  int   `json:"layers,omitempty"`
+	Entries int   `json:"entries,omitempty"`
+	Bytes   int64 `json:"bytes,omitempty"`
+	// Warnings are problems that did not stop the inspection (entries
+	// skipped as unsafe, for example).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Binary is one executable or library inside an image.

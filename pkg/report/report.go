@@ -31,6 +31,8 @@ type Options struct {
 	// MaxRows limits the table's rows (0: all); the summary always counts
 	// every row.
 	MaxRows int
+	// ByPath prints one table line per path instead of one per destination.
+	ByPath bool
 }
 
 // Render writes m to w in format.

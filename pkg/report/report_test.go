@@ -57,6 +57,11 @@ func TestGolden(t *testing.T) {
 		}
 		golden.Assert(t, "sample."+Extension(f), buf.Bytes())
 	}
+	var buf bytes.Buffer
+	if err := Table(&buf, sample(), Options{ByPath: true}); err != nil {
+		t.Fatal(err)
+	}
+	golden.Assert(t, "sample-by-path.txt", buf.Bytes())
 }
 
 func TestJSONSchemaAndRoundTrip(t *testing.T) {

@@ -45,30 +45,16 @@ func Table(w io.Writer, m *matrix.Matrix, o Options) error {
 		}
 		return colors[s] + text + reset
 	}
-	fmt.Fprintf(w, "SC-8 matrix for %s (%s), profile %s, %d paths\n\n", m.Cluster, m.Source, m.Profile, len(m.Rows))
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	hdr := []string{"SOURCE", "DESTINATION"}
-	for _, c := range m.Checks {
-		hdr = append(hdr, head(c.ID))
+	fmt.Fprintf(w, "SC-8 matrix for %s (%s), profile %s, %d paths\n", m.Cluster, m.Source, m.Profile, len(m.Rows))
+	if !o.ByPath {
+		fmt.Fprintln(w, "One line per destination; each column is the worst status over the paths to it (--by-path for every path).")
 	}
-	hdr = append(hdr, "PATH")
-	fmt.Fprintln(tw, strings.Join(hdr, "\t"))
-	for i, r := range m.Rows {
-		if o.MaxRows > 0 && i >= o.MaxRows {
-			fmt.Fprintf(tw, "... %d more rows (see matrix.csv)\n", len(m.Rows)-i)
-			break
-		}
-		src, dst := rowName(r)
-		cols := []string{src, dst}
-		for _, c := range m.Checks {
-			st := matrix.NotTested
-			if cell := r.Cell(c.ID); cell != nil {
-				st = cell.Status
-			}
-			cols = append(cols, paint(st, short(st)))
-		}
-		cols = append(cols, paint(r.Status, short(r.Status)))
-		fmt.Fprintln(tw, strings.Join(cols, "\t"))
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	if o.ByPath {
+		pathTable(tw, m, o, paint)
+	} else {
+		destinationTable(tw, m, o, paint)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -107,6 +93,80 @@ func Table(w io.Writer, m *matrix.Matrix, o Options) error {
 		}
 	}
 	return nil
+}
+
+func pathTable(tw io.Writer, m *matrix.Matrix, o Options, paint func(matrix.Status, string) string) {
+	hdr := []string{"SOURCE", "DESTINATION"}
+	for _, c := range m.Checks {
+		hdr = append(hdr, head(c.ID))
+	}
+	hdr = append(hdr, "PATH")
+	fmt.Fprintln(tw, strings.Join(hdr, "\t"))
+	for i, r := range m.Rows {
+		if o.MaxRows > 0 && i >= o.MaxRows {
+			fmt.Fprintf(tw, "... %d more rows (see matrix.csv)\n", len(m.Rows)-i)
+			break
+		}
+		src, dst := rowName(r)
+		cols := []string{src, dst}
+		for _, c := range m.Checks {
+			st := matrix.NotTested
+			if cell := r.Cell(c.ID); cell != nil {
+				st = cell.Status
+			}
+			cols = append(cols, paint(st, short(st)))
+		}
+		cols = append(cols, paint(r.Status, short(r.Status)))
+		fmt.Fprintln(tw, strings.Join(cols, "\t"))
+	}
+}
+
+// destinationTable prints one line per destination port: each check shows
+// the worst status over every path (source) to it.
+func destinationTable(tw io.Writer, m *matrix.Matrix, o Options, paint func(matrix.Status, string) string) {
+	type group struct {
+		dst     string
+		sources int
+		worst   map[string][]matrix.Status
+		row     []matrix.Status
+	}
+	var order []string
+	groups := map[string]*group{}
+	for _, r := range m.Rows {
+		_, dst := rowName(r)
+		g := groups[dst]
+		if g == nil {
+			g = &group{dst: dst, worst: map[string][]matrix.Status{}}
+			groups[dst] = g
+			order = append(order, dst)
+		}
+		g.sources++
+		for _, c := range r.Cells {
+			g.worst[c.Check] = append(g.worst[c.Check], c.Status)
+		}
+		g.row = append(g.row, r.Status)
+	}
+	hdr := []string{"DESTINATION", "SOURCES"}
+	for _, c := range m.Checks {
+		hdr = append(hdr, head(c.ID))
+	}
+	hdr = append(hdr, "WORST")
+	fmt.Fprintln(tw, strings.Join(hdr, "\t"))
+	for i, k := range order {
+		if o.MaxRows > 0 && i >= o.MaxRows {
+			fmt.Fprintf(tw, "... %d more destinations (see matrix.csv)\n", len(order)-i)
+			break
+		}
+		g := groups[k]
+		cols := []string{g.dst, fmt.Sprint(g.sources)}
+		for _, c := range m.Checks {
+			st := matrix.Worst(g.worst[c.ID]...)
+			cols = append(cols, paint(st, short(st)))
+		}
+		st := matrix.Worst(g.row...)
+		cols = append(cols, paint(st, short(st)))
+		fmt.Fprintln(tw, strings.Join(cols, "\t"))
+	}
 }
 
 func pathList(ps []string) string {

@@ -1,0 +1,211 @@
+package cli
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/sc8scan/sc8scan/pkg/matrix"
+	"github.com/sc8scan/sc8scan/pkg/report"
+	"github.com/sc8scan/sc8scan/pkg/scan"
+	"github.com/sc8scan/sc8scan/probes/plan"
+	"github.com/spf13/cobra"
+)
+
+type scanFlags struct {
+	from, out, cluster, output, profile string
+	formats                             []string
+	targets                             []string
+	targetsFile, caFile, waiversFile    string
+	noPolicy, noProbe, images, quiet    bool
+	pcaps, imageMap, evidence           []string
+	minCoverage                         float64
+	timeout                             time.Duration
+	concurrency                         int
+	byPath                              bool
+}
+
+func newScanCmd(s Streams) *cobra.Command {
+	f := &scanFlags{}
+	cmd := &cobra.Command{
+		Use:   "scan --from DIR [--out DIR]",
+		Short: "Scan a cluster's manifests, gather evidence and write the SC-8 matrix",
+		Long: `scan reads a directory of manifests (kubectl get -A -o yaml dumps, Helm
+output, multi-document YAML or JSON), builds the inventory of service paths
+(every workload -> Service port), gathers evidence and writes the SC-8
+compliance matrix with the evidence behind every cell.
+
+Evidence:
+  policy   the mesh's declared mTLS policy (Istio), on by default
+  probe    active probes of each Service port that has an address to probe:
+           --target ns/svc:port=host:port or --targets FILE (kind TargetMap)
+  capture  flows classified from --pcap FILE (pcap or pcapng, gzip too)
+  images   FIPS inspection of every referenced image (--images), read from
+           --image-map ref=oci-layout:DIR|TARBALL where no registry is reachable
+Evidence gathered elsewhere (probe pods, the sensor, a previous run) is given
+with --evidence FILE and used instead of gathering that kind here.
+
+A cell no evidence reaches is NOT-TESTED with the reason, never PASS.
+
+The bundle (--out DIR) holds matrix.json (kind Matrix), matrix.md, matrix.csv,
+evidence/ (the raw reports and the inventory) and SHA256SUMS.
+
+` + exitCodesHelp,
+		Example: `  sc8scan scan --from ./dump --out ./sc8-bundle
+  sc8scan scan --from ./dump --targets lab/targets.json --ca lab/ca.pem --out out/
+  sc8scan scan --from ./dump --pcap node-a.pcapng --images --min-coverage 80`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runScan(cmd, s, f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.from, "from", "", "directory of manifests to scan (required)")
+	fl.StringVar(&f.out, "out", "", "write the scan bundle to this directory")
+	fl.StringSliceVar(&f.formats, "format", []string{"json", "markdown", "csv"}, "matrix formats in the bundle: "+strings.Join(report.Formats, ", "))
+	fl.StringVarP(&f.output, "output", "o", "table", "what to print: table, markdown, csv, json or none")
+	fl.StringVar(&f.cluster, "cluster", "", "cluster name used in path ids (default: the directory's name)")
+	fl.StringArrayVar(&f.targets, "target", nil, "probe a Service port at an address: ns/service:port=host:port (repeatable)")
+	fl.StringVar(&f.targetsFile, "targets", "", "file mapping Service ports to addresses (kind TargetMap)")
+	fl.BoolVar(&f.noProbe, "no-probe", false, "do not run active probes")
+	fl.StringVar(&f.caFile, "ca", "", "PEM CA bundle to verify server certificate chains against")
+	fl.BoolVar(&f.noPolicy, "no-policy", false, "do not predict the mesh policy")
+	fl.StringArrayVar(&f.pcaps, "pcap", nil, "capture file to classify (repeatable)")
+	fl.BoolVar(&f.images, "images", false, "inspect every referenced image for FIPS-validated crypto")
+	fl.StringArrayVar(&f.imageMap, "image-map", nil, "read an image from elsewhere: REF=oci-layout:DIR|TARBALL|REF (repeatable)")
+	fl.StringArrayVar(&f.evidence, "evidence", nil, "use an evidence document gathered elsewhere (repeatable)")
+	fl.StringVar(&f.profile, "profile", "sp800-52r2", "compliance profile: sp800-52r2 or fips140-3-go")
+	fl.StringVar(&f.waiversFile, "waivers", "", "waiver file (kind Waivers): accepted FAIL/WARN cells with approver and expiry")
+	fl.Float64Var(&f.minCoverage, "min-coverage", 0, "exit 4 when fewer than this percentage of applicable cells are tested")
+	fl.DurationVar(&f.timeout, "timeout", 5*time.Second, "probe deadline per connection")
+	fl.IntVar(&f.concurrency, "concurrency", 32, "probe targets at once")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress messages on stderr")
+	fl.BoolVar(&f.byPath, "by-path", false, "table: one line per path instead of one per destination")
+	return cmd
+}
+
+func runScan(cmd *cobra.Command, s Streams, f *scanFlags) error {
+	if f.from == "" {
+		return usageErr("--from DIR is required (a directory of manifests)")
+	}
+	for _, fm := range f.formats {
+		if !contains(report.Formats, fm) {
+			return usageErr("--format %q: want one of %s", fm, strings.Join(report.Formats, ", "))
+		}
+	}
+	if f.output != "none" && !contains(report.Formats, f.output) {
+		return usageErr("--output %q: want one of %s or none", f.output, strings.Join(report.Formats, ", "))
+	}
+	if f.minCoverage < 0 || f.minCoverage > 100 {
+		return usageErr("--min-coverage is a percentage from 0 to 100")
+	}
+	o := scan.Options{From: f.from, Cluster: f.cluster, Probe: !f.noProbe, Policy: !f.noPolicy, PCAPs: f.pcaps,
+		Images: f.images, Profile: f.profile, ImageMap: map[string]string{},
+		ProbeLimits: plan.Limits{ConnTimeout: plan.Duration(f.timeout), Concurrency: f.concurrency}}
+	o.Logger = progressLogger(s, f.quiet)
+	for _, t := range f.targets {
+		tg, err := scan.ParseTarget(t)
+		if err != nil {
+			return usageErr("--target: %v", err)
+		}
+		o.Targets = append(o.Targets, tg)
+	}
+	if f.targetsFile != "" {
+		ts, err := scan.LoadTargets(f.targetsFile)
+		if err != nil {
+			return &ExitErr{Code: ExitError, Err: err}
+		}
+		o.Targets = append(o.Targets, ts...)
+	}
+	if f.caFile != "" {
+		pem, err := os.ReadFile(f.caFile)
+		if err != nil {
+			return &ExitErr{Code: ExitError, Err: fmt.Errorf("reading --ca: %w", err)}
+		}
+		o.CABundle = string(pem)
+	}
+	for _, m := range f.imageMap {
+		ref, local, ok := strings.Cut(m, "=")
+		if !ok || ref == "" || local == "" {
+			return usageErr("--image-map %q: want REF=LOCATION", m)
+		}
+		o.ImageMap[ref] = local
+	}
+	for _, e := range f.evidence {
+		if err := scan.LoadEvidence(e, &o.Preloaded); err != nil {
+			return &ExitErr{Code: ExitError, Err: err}
+		}
+	}
+	if f.waiversFile != "" {
+		ws, err := scan.LoadWaivers(f.waiversFile)
+		if err != nil {
+			return &ExitErr{Code: ExitError, Err: err}
+		}
+		o.Waivers = ws
+	}
+	res, err := scan.Run(cmd.Context(), o)
+	if err != nil {
+		return &ExitErr{Code: ExitError, Err: err}
+	}
+	if f.out != "" {
+		files, err := scan.WriteBundle(f.out, res, f.formats)
+		if err != nil {
+			return &ExitErr{Code: ExitError, Err: err}
+		}
+		if !f.quiet {
+			fmt.Fprintf(s.Err, "wrote %d files to %s\n", len(files), f.out)
+		}
+	}
+	if f.output != "none" {
+		if err := report.Render(s.Out, res.Matrix, f.output, report.Options{Color: colorable(s.Out), ByPath: f.byPath}); err != nil {
+			return &ExitErr{Code: ExitError, Err: err}
+		}
+	}
+	return gate(res.Matrix, f.minCoverage)
+}
+
+// gate turns a matrix into the CI exit code: an expired waiver (5) before
+// a FAIL (3) before coverage below the threshold (4).
+func gate(m *matrix.Matrix, minCoverage float64) error {
+	if exp := m.ExpiredWaivers(); len(exp) > 0 {
+		return &ExitErr{Code: ExitExpiredWaiver, Err: fmt.Errorf("expired waivers still match cells: %s", strings.Join(exp, ", "))}
+	}
+	if n := m.Summary.Counts[matrix.Fail]; n > 0 {
+		return &ExitErr{Code: ExitFail, Err: fmt.Errorf("%d cells FAIL", n)}
+	}
+	if got := 100 * m.Summary.Coverage; got < minCoverage {
+		return &ExitErr{Code: ExitCoverage, Err: fmt.Errorf("coverage %.1f%% is below --min-coverage %.1f%%", got, minCoverage)}
+	}
+	return nil
+}
+
+func progressLogger(s Streams, quiet bool) *slog.Logger {
+	if quiet {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewTextHandler(s.Err, &slog.HandlerOptions{Level: slog.LevelInfo, ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey && len(groups) == 0 {
+			return slog.Attr{}
+		}
+		return a
+	}}))
+}
+
+// colorable reports whether w is a terminal that wants colour.
+func colorable(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,83 @@
+package scan
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/sc8scan/sc8scan/pkg/evaluate"
+	"github.com/sc8scan/sc8scan/pkg/report"
+)
+
+// WriteBundle writes the scan bundle to dir: the matrix in each format,
+// the raw evidence documents, the inventory, and SHA256SUMS over all of
+// them. The matrix records each evidence file's SHA-256. It returns the
+// files written, relative to dir.
+func WriteBundle(dir string, res *Result, formats []string) ([]string, error) {
+	if err := os.MkdirAll(filepath.Join(dir, "evidence"), 0o755); err != nil {
+		return nil, fmt.Errorf("creating bundle: %w", err)
+	}
+	sums := map[string]string{}
+	write := func(rel string, data []byte) error {
+		sum := sha256.Sum256(data)
+		sums[rel] = hex.EncodeToString(sum[:])
+		if err := os.WriteFile(filepath.Join(dir, rel), data, 0o644); err != nil {
+			return fmt.Errorf("writing %s: %w", rel, err)
+		}
+		return nil
+	}
+	docs := map[string]any{}
+	if res.Evidence.Probes != nil {
+		docs[evaluate.ProbeDoc] = res.Evidence.Probes
+	}
+	if res.Evidence.Policy != nil {
+		docs[evaluate.PolicyDoc] = res.Evidence.Policy
+	}
+	if res.Evidence.Flows != nil {
+		docs[evaluate.FlowDoc] = res.Evidence.Flows
+	}
+	if res.Evidence.Images != nil {
+		docs[evaluate.ImageDoc] = res.Evidence.Images
+	}
+	docs["inventory"] = res.Inventory
+	for id, doc := range docs {
+		data, err := json.MarshalIndent(doc, "", "  ")
+		if err != nil {
+			return nil, fmt.Errorf("encoding %s: %w", id, err)
+		}
+		if err := write("evidence/"+id+".json", append(data, '\n')); err != nil {
+			return nil, err
+		}
+	}
+	m := res.Matrix
+	for i := range m.Evidence {
+		m.Evidence[i].SHA256 = sums[m.Evidence[i].File]
+	}
+	for _, f := range formats {
+		var buf bytes.Buffer
+		if err := report.Render(&buf, m, f, report.Options{}); err != nil {
+			return nil, err
+		}
+		if err := write("matrix."+report.Extension(f), buf.Bytes()); err != nil {
+			return nil, err
+		}
+	}
+	var files []string
+	for f := range sums {
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	var manifest bytes.Buffer
+	for _, f := range files {
+		fmt.Fprintf(&manifest, "%s  %s\n", sums[f], f)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "SHA256SUMS"), manifest.Bytes(), 0o644); err != nil {
+		return nil, fmt.Errorf("writing SHA256SUMS: %w", err)
+	}
+	return append(files, "SHA256SUMS"), nil
+}

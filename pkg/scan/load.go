@@ -1,0 +1,106 @@
+package scan
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/sc8scan/sc8scan/pkg/evaluate"
+	"github.com/sc8scan/sc8scan/pkg/evidence"
+	"sigs.k8s.io/yaml"
+)
+
+const maxDocBytes = 512 << 20
+
+func readBounded(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxDocBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxDocBytes {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, maxDocBytes)
+	}
+	return data, nil
+}
+
+// LoadEvidence reads an evidence document (ProbeReport, PolicyReport,
+// FlowReport or ImageReport) into p, by its kind.
+func LoadEvidence(path string, p *Preloaded) error {
+	data, err := readBounded(path)
+	if err != nil {
+		return fmt.Errorf("reading evidence: %w", err)
+	}
+	var h evidence.Header
+	if err := json.Unmarshal(data, &h); err != nil {
+		return fmt.Errorf("reading evidence %s: %w", path, err)
+	}
+	if h.APIVersion != evidence.APIVersion {
+		return fmt.Errorf("reading evidence %s: apiVersion %q, want %q", path, h.APIVersion, evidence.APIVersion)
+	}
+	var target any
+	switch h.Kind {
+	case evidence.KindProbeReport:
+		p.Probes = &evidence.ProbeReport{}
+		target = p.Probes
+	case evidence.KindPolicyReport:
+		p.Policy = &evidence.PolicyReport{}
+		target = p.Policy
+	case evidence.KindFlowReport:
+		p.Flows = &evidence.FlowReport{}
+		target = p.Flows
+	case evidence.KindImageReport:
+		p.Images = &evidence.ImageReport{}
+		target = p.Images
+	default:
+		return fmt.Errorf("reading evidence %s: kind %q is not an evidence document", path, h.Kind)
+	}
+	if err := json.Unmarshal(data, target); err != nil {
+		return fmt.Errorf("reading evidence %s: %w", path, err)
+	}
+	return nil
+}
+
+// WaiverFile is the file form of waivers (YAML or JSON).
+type WaiverFile struct {
+	APIVersion string            `json:"apiVersion"`
+	Kind       string            `json:"kind"` // "Waivers"
+	Waivers    []evaluate.Waiver `json:"waivers"`
+}
+
+// LoadWaivers reads a waiver file.
+func LoadWaivers(path string) ([]evaluate.Waiver, error) {
+	data, err := readBounded(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading waivers: %w", err)
+	}
+	var wf WaiverFile
+	if err := yaml.UnmarshalStrict(data, &wf); err != nil {
+		return nil, fmt.Errorf("reading waivers %s: %w", path, err)
+	}
+	if wf.Kind != "Waivers" {
+		return nil, fmt.Errorf("reading waivers %s: kind %q, want Waivers", path, wf.Kind)
+	}
+	return wf.Waivers, nil
+}
+
+// LoadTargets reads a TargetMap file.
+func LoadTargets(path string) ([]Target, error) {
+	data, err := readBounded(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading targets: %w", err)
+	}
+	var tm TargetMap
+	if err := yaml.UnmarshalStrict(data, &tm); err != nil {
+		return nil, fmt.Errorf("reading targets %s: %w", path, err)
+	}
+	if tm.Kind != "TargetMap" {
+		return nil, fmt.Errorf("reading targets %s: kind %q, want TargetMap", path, tm.Kind)
+	}
+	return tm.Targets, nil
+}
