@@ -1,0 +1,153 @@
+package plaintext
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"time"
+)
+
+// Result is the outcome of the cleartext probes.
+type Result struct {
+	Identification
+	// Identified is true when some answer was recognised.
+	Identified bool
+	// Closed is true when every request was met with a close, a reset or
+	// silence: no cleartext answer, which means "refused" only if the port
+	// is known to speak something else (TLS).
+	Closed bool
+	// Attempts describe what was tried, for errors.
+	Attempts []string
+}
+
+// maxAnswer bounds what is read of any answer.
+const maxAnswer = 4096
+
+// Requests a probe may send, named by the protocol they speak.
+const (
+	reqHTTP     = "http"
+	reqH2C      = "h2c"
+	reqPostgres = "postgres"
+	reqLDAP     = "ldap"
+	reqGreeting = "greeting" // send nothing, wait for the server to speak
+)
+
+// Probe sends cleartext requests, most likely first by hint (a URL scheme,
+// appProtocol or well-known port name such as "postgres"), until one is
+// recognised. Each request uses a fresh connection from dial and ends
+// within timeout.
+func Probe(ctx context.Context, dial func(context.Context) (net.Conn, error), hint, host string, timeout time.Duration) Result {
+	var r Result
+	closed := 0
+	order := requestOrder(hint)
+	for _, req := range order {
+		if ctx.Err() != nil {
+			break
+		}
+		b, err := ask(ctx, dial, req, host, timeout)
+		if id, ok := Identify(b); ok {
+			if req == reqH2C && id.Protocol == "h2c" && (hint == "grpc" || hint == "grpc-web") {
+				id.Protocol = "grpc"
+			}
+			r.Identification, r.Identified = id, true
+			return r
+		}
+		switch {
+		case err != nil && len(b) == 0 && isTimeout(err):
+			// Silence: another request would only wait as long again.
+			r.Attempts = append(r.Attempts, fmt.Sprintf("%s: no answer within %s", req, timeout))
+			r.Closed = true
+			return r
+		case err != nil && len(b) == 0:
+			r.Attempts = append(r.Attempts, fmt.Sprintf("%s: %v", req, err))
+			closed++
+		case len(b) > 0:
+			r.Attempts = append(r.Attempts, fmt.Sprintf("%s: %d unrecognised bytes", req, len(b)))
+		}
+	}
+	r.Closed = closed == len(order)
+	return r
+}
+
+func requestOrder(hint string) []string {
+	switch hint {
+	case "postgres", "postgresql":
+		return []string{reqPostgres}
+	case "ldap":
+		return []string{reqLDAP}
+	case "mysql", "smtp", "imap", "pop3", "ftp", "ssh":
+		return []string{reqGreeting}
+	case "grpc", "h2c", "http2", "grpc-web":
+		return []string{reqH2C, reqHTTP}
+	}
+	return []string{reqHTTP, reqH2C, reqPostgres}
+}
+
+// ask sends one request and returns the first bytes of the answer.
+func ask(ctx context.Context, dial func(context.Context) (net.Conn, error), req, host string, timeout time.Duration) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	conn, err := dial(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("connecting: %w", err)
+	}
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	if d, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(d)
+	}
+	if msg := request(req, host); len(msg) > 0 {
+		if _, err := conn.Write(msg); err != nil {
+			return nil, fmt.Errorf("sending: %w", err)
+		}
+	}
+	buf := make([]byte, maxAnswer)
+	n, err := io.ReadAtLeast(conn, buf, 1)
+	if n > 0 {
+		// Give a split answer a moment to complete, bounded.
+		conn.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+		m, _ := io.ReadAtLeast(conn, buf[n:], 1)
+		n += m
+		return buf[:n], nil
+	}
+	if errors.Is(err, io.EOF) {
+		return nil, errors.New("closed without an answer")
+	}
+	return nil, err
+}
+
+func request(req, host string) []byte {
+	switch req {
+	case reqHTTP:
+		if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
+			host = "[" + host + "]"
+		}
+		return []byte("GET / HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: sc8scan-probe\r\nAccept: */*\r\nConnection: close\r\n\r\n")
+	case reqH2C:
+		preface := []byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+		return append(preface, 0, 0, 0, 4, 0, 0, 0, 0, 0) // empty SETTINGS
+	case reqPostgres:
+		var body []byte
+		body = binary.BigEndian.AppendUint32(body, 196608) // protocol 3.0
+		for _, kv := range []string{"user", "sc8scan", "database", "sc8scan", "application_name", "sc8scan-probe"} {
+			body = append(append(body, kv...), 0)
+		}
+		body = append(body, 0)
+		return append(binary.BigEndian.AppendUint32(nil, uint32(len(body)+4)), body...)
+	case reqLDAP:
+		// BindRequest, version 3, empty name, simple empty password.
+		return []byte{0x30, 0x0c, 0x02, 0x01, 0x01, 0x60, 0x07, 0x02, 0x01, 0x03, 0x04, 0x00, 0x80, 0x00}
+	}
+	return nil
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) ||
+		(errors.As(err, &ne) && ne.Timeout())
+}
