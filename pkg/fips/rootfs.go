@@ -1,0 +1,385 @@
+package fips
+
+import (
+	"archive/tar"
+	"context"
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"path"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+type nodeType uint8
+
+const (
+	typeFile nodeType = iota
+	typeDir
+	typeSymlink
+	typeHardlink
+	typeOther
+)
+
+// node is one path of the flattened root filesystem. Only metadata and
+// what the analysers extracted are kept, never whole file contents.
+type node struct {
+	typ   nodeType
+	mode  int64
+	size  int64
+	link  string // symlink target, or hard-link target path
+	layer int
+	elf   *elfFacts
+	text  []byte // a configuration file read whole (bounded)
+	jar   *jarFacts
+	err   string // why the file could not be analysed
+}
+
+// rootfs is the in-memory view of an image's flattened filesystem.
+type rootfs struct {
+	ctx      context.Context
+	nodes    map[string]*node
+	limits   Limits
+	entries  int
+	bytes    int64
+	warnings []string
+	// the paths whited out, and directories made opaque, by layers
+	// already read (the upper ones)
+	whiteouts map[string]bool
+	opaque    map[string]bool
+}
+
+func newRootfs(l Limits) *rootfs {
+	return &rootfs{nodes: map[string]*node{"/": {typ: typeDir}}, limits: l, whiteouts: map[string]bool{}, opaque: map[string]bool{}}
+}
+
+// errLimit marks an error caused by a limit.
+var errLimit = errors.New("limit exceeded")
+
+// readLayers flattens the image's layers newest first: a path seen in an
+// upper layer, whited out, or under an opaque directory of an upper layer
+// hides the lower layers' copies. Each layer is streamed once.
+func (fs *rootfs) readLayers(layers []v1.Layer) error {
+	if len(layers) > fs.limits.MaxLayers {
+		return fmt.Errorf("image has %d layers, more than the limit of %d: %w", len(layers), fs.limits.MaxLayers, errLimit)
+	}
+	for i := len(layers) - 1; i >= 0; i-- {
+		if err := fs.readLayer(i, layers[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type limitedReader struct {
+	r     io.Reader
+	left  int64
+	what  string
+	limit int64
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		return 0, fmt.Errorf("%s is larger than the limit of %d bytes: %w", l.what, l.limit, errLimit)
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
+}
+
+func (fs *rootfs) readLayer(i int, l v1.Layer) error {
+	d, err := l.Digest()
+	if err != nil {
+		return fmt.Errorf("reading layer %d digest: %w", i, err)
+	}
+	rc, err := l.Compressed()
+	if err != nil {
+		return fmt.Errorf("opening layer %s: %w", d, err)
+	}
+	defer rc.Close()
+	var h hash.Hash
+	if d.Algorithm == "sha256" {
+		h = sha256.New()
+	}
+	var src io.Reader = &limitedReader{r: rc, left: fs.limits.MaxCompressedLayerBytes + 1, what: "compressed layer " + d.String(), limit: fs.limits.MaxCompressedLayerBytes}
+	if h != nil {
+		src = io.TeeReader(src, h)
+	}
+	br := bufio.NewReaderSize(src, 64<<10)
+	magic, _ := br.Peek(4)
+	var tarStream io.Reader
+	switch {
+	case len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b:
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return fmt.Errorf("layer %s: %w", d, err)
+		}
+		defer zr.Close()
+		tarStream = zr
+	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		// zstd: let go-containerregistry decompress; its digest is then
+		// checked by the source (registries) only.
+		u, err := l.Uncompressed()
+		if err != nil {
+			return fmt.Errorf("layer %s: %w", d, err)
+		}
+		defer u.Close()
+		tarStream, h = u, nil
+		fs.warnings = append(fs.warnings, fmt.Sprintf("layer %s is zstd-compressed: digest checked only by its source", d))
+	default:
+		tarStream = br
+	}
+	left := fs.limits.MaxImageBytes - fs.bytes
+	limit, what := fs.limits.MaxLayerBytes, "layer "+d.String()+" decompressed"
+	if left < limit {
+		limit, what = left, "the image decompressed"
+	}
+	lr := &limitedReader{r: tarStream, left: limit + 1, what: what, limit: limit}
+	before := lr.left
+	err = fs.readTar(i, d.String(), tar.NewReader(lr))
+	fs.bytes += before - lr.left
+	if err != nil {
+		return err
+	}
+	if h != nil {
+		// drain what tar left unread (padding, trailing blocks) so the
+		// digest covers the whole blob
+		if _, err := io.Copy(io.Discard, br); err != nil {
+			return fmt.Errorf("reading layer %s: %w", d, err)
+		}
+		if got := hex.EncodeToString(h.Sum(nil)); got != d.Hex {
+			return fmt.Errorf("layer %s does not match its digest (read sha256:%s)", d, got)
+		}
+	}
+	return nil
+}
+
+// cleanEntry turns a tar name into an absolute path, refusing names that
+// climb out of the root.
+func cleanEntry(name string) (string, error) {
+	if strings.Contains(name, "\\") {
+		return "", fmt.Errorf("tar entry %q has a backslash", name)
+	}
+	for _, c := range strings.Split(name, "/") {
+		if c == ".." {
+			return "", fmt.Errorf("tar entry %q climbs out of the root", name)
+		}
+	}
+	return path.Clean("/" + name), nil
+}
+
+func (fs *rootfs) hidden(p string) bool {
+	if fs.whiteouts[p] {
+		return true
+	}
+	for dir := path.Dir(p); ; dir = path.Dir(dir) {
+		if fs.whiteouts[dir] || fs.opaque[dir] {
+			return true
+		}
+		if n, ok := fs.nodes[dir]; ok && n.typ != typeDir {
+			return true
+		}
+		if dir == "/" {
+			return false
+		}
+	}
+}
+
+func (fs *rootfs) readTar(layer int, digest string, tr *tar.Reader) error {
+	newWhiteouts, newOpaque := map[string]bool{}, map[string]bool{}
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("reading layer %s: %w", digest, err)
+		}
+		fs.entries++
+		if fs.entries%1024 == 0 && fs.ctx != nil && fs.ctx.Err() != nil {
+			return fs.ctx.Err()
+		}
+		if fs.entries > fs.limits.MaxEntries {
+			return fmt.Errorf("image has more than %d tar entries: %w", fs.limits.MaxEntries, errLimit)
+		}
+		p, err := cleanEntry(h.Name)
+		if err != nil {
+			fs.warn(fmt.Sprintf("layer %s: %v; skipped", digest, err))
+			continue
+		}
+		if p == "/" {
+			continue
+		}
+		dir, base := path.Split(p)
+		dir = path.Clean(dir)
+		if base == ".wh..wh..opq" {
+			newOpaque[dir] = true
+			continue
+		}
+		if strings.HasPrefix(base, ".wh.") {
+			newWhiteouts[path.Join(dir, strings.TrimPrefix(base, ".wh."))] = true
+			continue
+		}
+		if _, seen := fs.nodes[p]; seen || fs.hidden(p) {
+			continue
+		}
+		n := &node{mode: h.Mode, size: h.Size, layer: layer}
+		switch h.Typeflag {
+		case tar.TypeDir:
+			n.typ = typeDir
+		case tar.TypeSymlink:
+			n.typ, n.link = typeSymlink, h.Linkname
+		case tar.TypeLink:
+			lp, err := cleanEntry(h.Linkname)
+			if err != nil {
+				fs.warn(fmt.Sprintf("layer %s: hard link %s: %v; skipped", digest, p, err))
+				continue
+			}
+			n.typ, n.link = typeHardlink, lp
+		case tar.TypeReg, tar.TypeRegA:
+			n.typ = typeFile
+			if err := fs.analyse(p, n, tr); err != nil {
+				return fmt.Errorf("reading %s in layer %s: %w", p, digest, err)
+			}
+		default:
+			n.typ = typeOther
+		}
+		fs.nodes[p] = n
+	}
+	for p := range newWhiteouts {
+		fs.whiteouts[p] = true
+	}
+	for p := range newOpaque {
+		fs.opaque[p] = true
+	}
+	return nil
+}
+
+func (fs *rootfs) warn(s string) {
+	if len(fs.warnings) < 100 {
+		fs.warnings = append(fs.warnings, s)
+	} else if len(fs.warnings) == 100 {
+		fs.warnings = append(fs.warnings, "more warnings left out")
+	}
+}
+
+// analyse reads what the analysers need from one regular file: ELF files
+// whole (up to MaxFileBytes), configuration files and jars by name.
+// Errors returned are stream errors (the layer is unreadable); a file
+// that cannot be analysed only records why.
+func (fs *rootfs) analyse(p string, n *node, r io.Reader) error {
+	kind := interesting(p)
+	if n.size < 4 && kind == "" {
+		return nil
+	}
+	var head [4]byte
+	k, err := io.ReadFull(r, head[:min(4, int(n.size))])
+	if err != nil {
+		return err
+	}
+	isELF := k == 4 && string(head[:]) == "\x7fELF"
+	if !isELF && kind == "" {
+		return nil
+	}
+	limit := fs.limits.MaxConfigBytes
+	if isELF || kind == "jar" {
+		limit = fs.limits.MaxFileBytes
+	}
+	if n.size > limit {
+		n.err = fmt.Sprintf("file is %d bytes, larger than the limit of %d; not analysed", n.size, limit)
+		if isELF {
+			n.elf = &elfFacts{}
+		}
+		return nil
+	}
+	buf := make([]byte, n.size)
+	copy(buf, head[:k])
+	if _, err := io.ReadFull(r, buf[k:]); err != nil {
+		return err
+	}
+	switch {
+	case isELF:
+		f, err := analyseELF(buf)
+		if err != nil {
+			n.err = err.Error()
+		}
+		n.elf = f
+	case kind == "jar":
+		n.jar = analyseJar(p, buf)
+	default:
+		n.text = buf
+	}
+	return nil
+}
+
+// interesting says which non-ELF files are read: "text" for the
+// configuration the verdict depends on, "jar" for Java archives.
+func interesting(p string) string {
+	base := path.Base(p)
+	switch {
+	case strings.HasSuffix(base, ".jar"):
+		return "jar"
+	case strings.HasSuffix(base, ".cnf"), base == "os-release", base == "redhat-release",
+		base == "java.security", base == "fips_enabled", strings.HasSuffix(base, ".config") && strings.Contains(p, "crypto-policies"):
+		return "text"
+	}
+	return ""
+}
+
+// lookup resolves p inside the image root, following symbolic and hard
+// links (absolute targets from the image root, never the host's), at most
+// MaxSymlinkDepth of them.
+func (fs *rootfs) lookup(p string) (string, *node, error) {
+	depth := 0
+	return fs.resolve(path.Clean("/"+p), &depth)
+}
+
+func (fs *rootfs) resolve(p string, depth *int) (string, *node, error) {
+	cur := "/"
+	rest := strings.Split(strings.TrimPrefix(p, "/"), "/")
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		if c == "" || c == "." {
+			continue
+		}
+		if c == ".." {
+			cur = path.Dir(cur)
+			continue
+		}
+		next := path.Join(cur, c)
+		n, ok := fs.nodes[next]
+		if !ok {
+			return next, nil, fmt.Errorf("%s: no such file in the image", p)
+		}
+		for n.typ == typeSymlink || n.typ == typeHardlink {
+			*depth++
+			if *depth > fs.limits.MaxSymlinkDepth {
+				return next, nil, fmt.Errorf("%s: more than %d levels of links", p, fs.limits.MaxSymlinkDepth)
+			}
+			target := n.link
+			if n.typ == typeSymlink && !strings.HasPrefix(target, "/") {
+				target = path.Join(cur, target)
+			}
+			rp, rn, err := fs.resolve(target, depth)
+			if err != nil {
+				return rp, nil, err
+			}
+			next, n = rp, rn
+		}
+		if i < len(rest)-1 && n.typ != typeDir {
+			return next, nil, fmt.Errorf("%s: %s is not a directory", p, next)
+		}
+		cur = next
+	}
+	return cur, fs.nodes[cur], nil
+}
