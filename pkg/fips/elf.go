@@ -205,21 +205,21 @@ type goFacts struct {
 
 // goNames summarises the linked function names.
 type goNames struct {
-	Total         int
-	Crypto        int            // functions in crypto/... (the sig markers excepted)
-	API           int            // functions of the public algorithm packages (crypto/sha256, crypto/tls, ...)
-	FIPS140       map[string]int // module version ("" for the unversioned tree) -> functions
-	FIPS140Algos  map[string]int // the same, counting only algorithm packages
-	BoringSig     bool
-	StandardSig   bool
-	FIPSOnlySig   bool
-	BoringCgo     int // _Cfunc__goboringcrypto_* wrappers
-	GolangFIPS    bool
-	GolangFIPSDL  bool // vendor/github.com/golang-fips/openssl/v2.dlopen
-	MSOpenSSL     bool // github.com/microsoft/go-crypto-openssl
-	CgoEVP        bool // direct cgo calls into OpenSSL
-	Cgo           bool // runtime/cgo linked
-	Outside       map[string]bool
+	Total        int
+	Crypto       int            // functions in crypto/... (the sig markers excepted)
+	API          int            // functions of the public algorithm packages (crypto/sha256, crypto/tls, ...)
+	FIPS140      map[string]int // module version ("" for the unversioned tree) -> functions
+	FIPS140Algos map[string]int // the same, counting only algorithm packages
+	BoringSig    bool
+	StandardSig  bool
+	FIPSOnlySig  bool
+	BoringCgo    int // _Cfunc__goboringcrypto_* wrappers
+	GolangFIPS   bool
+	GolangFIPSDL bool // vendor/github.com/golang-fips/openssl/v2.dlopen
+	MSOpenSSL    bool // github.com/microsoft/go-crypto-openssl
+	CgoEVP       bool // direct cgo calls into OpenSSL
+	Cgo          bool // runtime/cgo linked
+	Outside      map[string]bool
 }
 
 // analyseGo returns nil for files that are not Go binaries.

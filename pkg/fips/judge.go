@@ -22,24 +22,24 @@ const (
 
 // Backends.
 const (
-	BackendGoStd          = "go-std"
-	BackendGoFIPS140      = "go-fips140"
-	BackendBoringCrypto   = "boringcrypto"
-	BackendGoOpenSSL      = "go-openssl" // Microsoft Go systemcrypto, Red Hat golang-fips, go-crypto-openssl: dlopen at run time
-	BackendOpenSSL        = "openssl"
-	BackendOpenSSLStatic  = "openssl-static"
-	BackendFIPSProvider   = "openssl-fips-provider"
-	BackendBoringSSL      = "boringssl"
-	BackendAWSLC          = "aws-lc"
-	BackendWolfSSL        = "wolfssl"
-	BackendGnuTLS         = "gnutls"
-	BackendNSS            = "nss"
-	BackendLibgcrypt      = "libgcrypt"
-	BackendBCFIPS         = "bc-fips"
-	BackendBouncyCastle   = "bouncycastle"
-	BackendNone           = "none"
-	BackendUnknown        = "unknown"
-	statusNone            = "none"
+	BackendGoStd         = "go-std"
+	BackendGoFIPS140     = "go-fips140"
+	BackendBoringCrypto  = "boringcrypto"
+	BackendGoOpenSSL     = "go-openssl" // Microsoft Go systemcrypto, Red Hat golang-fips, go-crypto-openssl: dlopen at run time
+	BackendOpenSSL       = "openssl"
+	BackendOpenSSLStatic = "openssl-static"
+	BackendFIPSProvider  = "openssl-fips-provider"
+	BackendBoringSSL     = "boringssl"
+	BackendAWSLC         = "aws-lc"
+	BackendWolfSSL       = "wolfssl"
+	BackendGnuTLS        = "gnutls"
+	BackendNSS           = "nss"
+	BackendLibgcrypt     = "libgcrypt"
+	BackendBCFIPS        = "bc-fips"
+	BackendBouncyCastle  = "bouncycastle"
+	BackendNone          = "none"
+	BackendUnknown       = "unknown"
+	statusNone           = "none"
 )
 
 var verdictRank = map[string]int{VerdictNotValidated: 0, VerdictUnknown: 1, VerdictValidated: 2, VerdictNoCrypto: 3}

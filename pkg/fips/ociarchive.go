@@ -135,9 +135,11 @@ func (x *archiveIndex) Digest() (v1.Hash, error) {
 	h, _, err := v1.SHA256(bytes.NewReader(x.raw))
 	return h, err
 }
-func (x *archiveIndex) Size() (int64, error)                      { return int64(len(x.raw)), nil }
-func (x *archiveIndex) RawManifest() ([]byte, error)              { return x.raw, nil }
-func (x *archiveIndex) IndexManifest() (*v1.IndexManifest, error) { return v1.ParseIndexManifest(bytes.NewReader(x.raw)) }
+func (x *archiveIndex) Size() (int64, error)         { return int64(len(x.raw)), nil }
+func (x *archiveIndex) RawManifest() ([]byte, error) { return x.raw, nil }
+func (x *archiveIndex) IndexManifest() (*v1.IndexManifest, error) {
+	return v1.ParseIndexManifest(bytes.NewReader(x.raw))
+}
 func (x *archiveIndex) ImageIndex(h v1.Hash) (v1.ImageIndex, error) {
 	raw, err := x.a.readBlob(h)
 	if err != nil {

@@ -2,10 +2,10 @@ package fips
 
 import (
 	"archive/tar"
-	"context"
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
