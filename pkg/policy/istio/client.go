@@ -23,7 +23,8 @@ const (
 type visibility struct {
 	all  bool
 	none bool
-	to   map[string]bool // namespaces, the rule's own one included for "."
+	self string          // the rule's own namespace, when exported to "."
+	to   map[string]bool // other namespaces named in exportTo
 }
 
 func newVisibility(exportTo []string, own string, meshDefault []string) visibility {
@@ -33,7 +34,7 @@ func newVisibility(exportTo []string, own string, meshDefault []string) visibili
 	if len(exportTo) == 0 {
 		return visibility{all: true}
 	}
-	v := visibility{to: map[string]bool{}}
+	var v visibility
 	for _, e := range exportTo {
 		switch e {
 		case "*":
@@ -41,36 +42,80 @@ func newVisibility(exportTo []string, own string, meshDefault []string) visibili
 		case "~":
 			v.none = true
 		case ".":
-			v.to[own] = true
+			v.self = own
 		default:
+			if e == own {
+				v.self = own
+				continue
+			}
+			if v.to == nil {
+				v.to = map[string]bool{}
+			}
 			v.to[e] = true
 		}
 	}
-	if v.all || len(v.to) > 0 {
+	if v.all || v.self != "" || len(v.to) > 0 {
 		v.none = false
 	}
 	return v
 }
 
-func (v visibility) visibleTo(ns string) bool { return !v.none && (v.all || v.to[ns]) }
+func (v *visibility) visibleTo(ns string) bool {
+	return !v.none && (v.all || v.self == ns || (v.to != nil && v.to[ns]))
+}
 
 // drEntry is a (merged) DestinationRule as the lookup sees it.
 type drEntry struct {
 	*destRule
-	vis visibility
+	vis  visibility
+	name string // ns/name, rendered once
 }
 
 // nsRules are the DestinationRules of one namespace.
 type nsRules struct {
 	exact    map[string][]*drEntry // by FQDN; more than one only when exportTo differs
+	bySvc    map[int][]*drEntry    // exact, by index of the Service the host names
 	wild     []*drEntry            // most specific (longest host) first
 	selected []*drEntry            // workloadSelector rules: private to the namespace
 }
 
 // drIndex holds every namespace's DestinationRules.
 type drIndex struct {
-	root string
-	ns   map[string]*nsRules
+	root   string
+	rootID int
+	ns     map[string]*nsRules
+	byID   []*nsRules // by namespace id
+}
+
+// index numbers the namespaces (ids from nsID, extended with the rules'
+// own namespaces) and keys exact hosts by Service index (svcOf).
+func (idx *drIndex) index(nsID map[string]int, svcOf map[string]int) {
+	for ns := range idx.ns {
+		if _, ok := nsID[ns]; !ok {
+			nsID[ns] = len(nsID)
+		}
+	}
+	if _, ok := nsID[idx.root]; !ok {
+		nsID[idx.root] = len(nsID)
+	}
+	idx.rootID = nsID[idx.root]
+	idx.byID = make([]*nsRules, len(nsID))
+	for ns, r := range idx.ns {
+		idx.byID[nsID[ns]] = r
+		r.bySvc = map[int][]*drEntry{}
+		for host, es := range r.exact {
+			if si, ok := svcOf[host]; ok {
+				r.bySvc[si] = es
+			}
+		}
+	}
+}
+
+func (idx *drIndex) at(id int) *nsRules {
+	if id < 0 || id >= len(idx.byID) {
+		return nil
+	}
+	return idx.byID[id]
 }
 
 // buildDestRules indexes drs per namespace, merging same-host rules as
@@ -87,7 +132,7 @@ func (d *decoder) buildDestRules(drs []*destRule, root string, meshExport []stri
 			r = &nsRules{exact: map[string][]*drEntry{}}
 			idx.ns[dr.Namespace] = r
 		}
-		e := &drEntry{destRule: dr, vis: newVisibility(dr.exportTo, dr.Namespace, meshExport)}
+		e := &drEntry{destRule: dr, vis: newVisibility(dr.exportTo, dr.Namespace, meshExport), name: dr.ref()}
 		if len(dr.selector) > 0 {
 			r.selected = append(r.selected, e)
 			continue
@@ -142,15 +187,18 @@ func (d *decoder) mergeInto(first *drEntry, dr *destRule) {
 	d.add(SevWarning, dr.meta, "%s", msg)
 }
 
-// lookup returns the DestinationRule a sidecar in clientNS with labels uses
-// for fqdn (a Service in svcNS): workload-selected rules of the client's
-// namespace first, then the first namespace of client, service, root with
-// any visible host match, the most specific host within it.
-func (idx *drIndex) lookup(clientNS string, labels map[string]string, svcNS, fqdn string) *drEntry {
-	if r := idx.ns[clientNS]; r != nil && len(r.selected) > 0 {
+// lookup returns the DestinationRule a sidecar client c uses for the
+// Service with index si and host fqdn in namespace id sid: workload-selected
+// rules of the client's namespace first, then the first namespace of
+// client, service, root with any visible host match, the most specific host
+// within it.
+func (idx *drIndex) lookup(c *Client, sid, si int, fqdn string) *drEntry {
+	cid := c.nsid - 1
+	cr := idx.at(cid)
+	if cr != nil && len(cr.selected) > 0 {
 		var best *drEntry
-		for _, e := range r.selected {
-			if hostMatches(e.host, fqdn) && selects(e.selector, labels) && (best == nil || moreSpecific(e.host, best.host)) {
+		for _, e := range cr.selected {
+			if hostMatches(e.host, fqdn) && selects(e.selector, c.Labels) && (best == nil || moreSpecific(e.host, best.host)) {
 				best = e
 			}
 		}
@@ -158,28 +206,29 @@ func (idx *drIndex) lookup(clientNS string, labels map[string]string, svcNS, fqd
 			return best
 		}
 	}
-	if e := idx.inNamespace(clientNS, clientNS, fqdn); e != nil {
+	if e := cr.find(c.Namespace, si, fqdn); e != nil {
 		return e
 	}
-	if svcNS != clientNS {
-		if e := idx.inNamespace(svcNS, clientNS, fqdn); e != nil {
+	if sid != cid {
+		if e := idx.at(sid).find(c.Namespace, si, fqdn); e != nil {
 			return e
 		}
 	}
-	if idx.root != clientNS && idx.root != svcNS {
-		if e := idx.inNamespace(idx.root, clientNS, fqdn); e != nil {
+	if idx.rootID != cid && idx.rootID != sid {
+		if e := idx.at(idx.rootID).find(c.Namespace, si, fqdn); e != nil {
 			return e
 		}
 	}
 	return nil
 }
 
-func (idx *drIndex) inNamespace(ns, clientNS, fqdn string) *drEntry {
-	r := idx.ns[ns]
+// find returns the most specific rule of r for the Service that is visible
+// to clientNS.
+func (r *nsRules) find(clientNS string, si int, fqdn string) *drEntry {
 	if r == nil {
 		return nil
 	}
-	for _, e := range r.exact[fqdn] {
+	for _, e := range r.bySvc[si] {
 		if e.vis.visibleTo(clientNS) {
 			return e
 		}
@@ -215,31 +264,42 @@ func portTLS(tp *networking.TrafficPolicy, port int32) (*networking.ClientTLSSet
 	return tp.GetTls(), false
 }
 
-// clientTLS is the TLS a sidecar client originates for one route.
+// Where a client TLS setting came from.
+const (
+	fromNone       uint8 = iota // no DestinationRule
+	fromTop                     // the top-level trafficPolicy
+	fromPort                    // a portLevelSettings entry
+	fromSubset                  // the subset's trafficPolicy
+	fromSubsetPort              // the subset's portLevelSettings entry
+)
+
+// clientTLS is the TLS a client originates for one route. Its reason is
+// rendered only when asked for, so that evaluation does not allocate.
 type clientTLS struct {
-	mode   string // ClientIstioMutual ... ClientAuto
-	policy string // ns/name of the DestinationRule, or ""
-	reason string
-	subset string
-	labels map[string]string // subset labels restricting the backends
+	mode    string // ClientIstioMutual ... ClientAuto, ClientNone
+	policy  string // ns/name of the DestinationRule, or ""
+	dr      *drEntry
+	from    uint8
+	set     bool // the setting carries tls
+	port    int32
+	subset  string
+	missing bool // the routed subset is not defined
+	labels  map[string]string
+	vs      string // VirtualService routing to the subset
+	client  Client // for ambient and proxy-less clients
 }
 
 // resolveTLS returns the client TLS for (rule, subset, port); subset ""
 // is the default route.
 func resolveTLS(e *drEntry, subset string, port int32) clientTLS {
 	if e == nil {
-		return clientTLS{mode: ClientAuto, reason: "no DestinationRule applies to this client, so auto mTLS decides"}
-	}
-	name := e.ref()
-	if len(e.merged) > 0 {
-		name += " (merged with " + strings.Join(e.merged, ", ") + ")"
+		return clientTLS{mode: ClientAuto, port: port}
 	}
 	tls, byPort := portTLS(e.spec.GetTrafficPolicy(), port)
-	where := "its trafficPolicy"
+	out := clientTLS{policy: e.name, dr: e, subset: subset, port: port, from: fromTop}
 	if byPort {
-		where = fmt.Sprintf("its portLevelSettings entry for port %d (which replaces the top-level policy)", port)
+		out.from = fromPort
 	}
-	out := clientTLS{policy: e.ref(), subset: subset}
 	if subset != "" {
 		found := false
 		for _, s := range e.spec.GetSubsets() {
@@ -250,25 +310,64 @@ func resolveTLS(e *drEntry, subset string, port int32) clientTLS {
 			out.labels = s.GetLabels()
 			if st, sByPort := portTLS(s.GetTrafficPolicy(), port); st != nil {
 				tls = st
-				where = fmt.Sprintf("subset %q", subset)
+				out.from = fromSubset
 				if sByPort {
-					where += fmt.Sprintf(" port %d", port)
+					out.from = fromSubsetPort
 				}
 			}
 			break
 		}
 		if !found {
-			out.mode = ClientAuto
-			out.reason = fmt.Sprintf("a VirtualService routes to subset %q, which DestinationRule %s does not define", subset, name)
+			out.mode, out.missing = ClientAuto, true
 			return out
 		}
 	}
 	if tls == nil {
 		out.mode = ClientAuto
-		out.reason = fmt.Sprintf("DestinationRule %s applies but %s sets no tls, so auto mTLS decides", name, where)
 		return out
 	}
-	out.mode = tls.GetMode().String()
-	out.reason = fmt.Sprintf("DestinationRule %s sets tls mode %s in %s", name, out.mode, where)
+	out.mode, out.set = tls.GetMode().String(), true
 	return out
+}
+
+// reason renders where the client's TLS comes from.
+func (ct *clientTLS) reason() string {
+	switch ct.mode {
+	case ClientNone:
+		return "client " + ct.client.Namespace + "/" + ct.client.Workload + " has no sidecar and is not captured by ambient: it sends what the application sends (plaintext at the mesh layer; application TLS is not known from policy)"
+	}
+	if ct.client.Mesh == "ambient" {
+		return "client " + ct.client.Namespace + "/" + ct.client.Workload + " is captured by ambient: ztunnel upgrades to HBONE (mTLS) when the destination is in the mesh; DestinationRules apply only at waypoints"
+	}
+	if ct.dr == nil {
+		return "no DestinationRule applies to this client, so auto mTLS decides"
+	}
+	name := ct.dr.name
+	if len(ct.dr.merged) > 0 {
+		name += " (merged with " + strings.Join(ct.dr.merged, ", ") + ")"
+	}
+	var where string
+	switch ct.from {
+	case fromTop:
+		where = "its trafficPolicy"
+	case fromPort:
+		where = fmt.Sprintf("its portLevelSettings entry for port %d (which replaces the top-level policy)", ct.port)
+	case fromSubset:
+		where = fmt.Sprintf("subset %q", ct.subset)
+	case fromSubsetPort:
+		where = fmt.Sprintf("subset %q port %d", ct.subset, ct.port)
+	}
+	var r string
+	switch {
+	case ct.missing:
+		r = fmt.Sprintf("a VirtualService routes to subset %q, which DestinationRule %s does not define", ct.subset, name)
+	case !ct.set:
+		r = fmt.Sprintf("DestinationRule %s applies but %s sets no tls, so auto mTLS decides", name, where)
+	default:
+		r = fmt.Sprintf("DestinationRule %s sets tls mode %s in %s", name, ct.mode, where)
+	}
+	if ct.vs != "" {
+		r += fmt.Sprintf(" (VirtualService %s routes to subset %q)", ct.vs, ct.subset)
+	}
+	return r
 }

@@ -47,6 +47,7 @@ type Engine struct {
 	nsLabels map[string]map[string]string
 	wl       map[inventory.WorkloadRef]int
 	svc      map[inventory.ServiceRef]int
+	nsID     map[string]int
 	pods     map[inventory.ServiceRef]int // pod ns/name (ServiceRef reused as a name pair)
 	servers  [][]*serverSide              // per service, per port
 	gateways []evidence.GatewayTLS
@@ -55,6 +56,8 @@ type Engine struct {
 
 // serverSide is what a Service port leads to, independent of the client.
 type serverSide struct {
+	si, sid  int // Service index, namespace id
+	routed   []routedSubset
 	fqdn     string
 	backends []*backend
 	// autoMode is the mode auto mTLS reads for the service and autoPolicy
@@ -72,6 +75,7 @@ type Client struct {
 	Workload  string // name shown in the report
 	Labels    map[string]string
 	Mesh      string // inventory.MeshSidecar, MeshAmbient or MeshNone
+	nsid      int    // namespace id + 1; 0 when not yet known
 }
 
 // NewEngine decodes the Istio configuration kept in inv and indexes it.
@@ -130,6 +134,19 @@ func NewEngine(inv *inventory.Inventory, cfg Config) *Engine {
 	}
 	e.pa = d.buildPeerAuth(pas, e.ms.root)
 	e.dr = d.buildDestRules(drs, e.ms.root, e.ms.exportTo)
+	e.nsID = map[string]int{}
+	for _, n := range inv.Namespaces {
+		e.nsID[n.Name] = len(e.nsID)
+	}
+	svcOf := make(map[string]int, len(inv.Services))
+	for i := range inv.Services {
+		s := &inv.Services[i]
+		if _, ok := e.nsID[s.Namespace]; !ok {
+			e.nsID[s.Namespace] = len(e.nsID)
+		}
+		svcOf[s.Name+"."+s.Namespace+".svc."+e.domain] = i
+	}
+	e.dr.index(e.nsID, svcOf)
 	e.checkSelectors(d, pas)
 	e.checkHosts(d, drs)
 	e.servers = make([][]*serverSide, len(inv.Services))
@@ -137,7 +154,10 @@ func NewEngine(inv *inventory.Inventory, cfg Config) *Engine {
 		s := &inv.Services[i]
 		e.servers[i] = make([]*serverSide, len(s.Ports))
 		for j := range s.Ports {
-			e.servers[i][j] = e.serverSide(s, s.Ports[j])
+			ss := e.serverSide(s, s.Ports[j])
+			ss.si, ss.sid = i, e.nsID[s.Namespace]
+			ss.routed = e.subsetsFor(ss.fqdn, s.Ports[j].Port)
+			e.servers[i][j] = ss
 		}
 	}
 	e.findings = d.findings
@@ -248,6 +268,7 @@ func (e *Engine) serverSide(s *inventory.Service, sp inventory.ServicePort) *ser
 		if b.mesh == inventory.MeshAmbient {
 			b.waypoint = s.Labels[labelUseWaypoint]
 		}
+		b.reason = b.serverReason()
 		ss.backends = append(ss.backends, b)
 	}
 	// Pods behind the endpoints are the most precise; then the workloads
@@ -365,6 +386,9 @@ func containsPort(ps []int32, p int32) bool {
 // ClientOf returns the client for a workload of the inventory.
 func (e *Engine) ClientOf(ref inventory.WorkloadRef) Client {
 	c := Client{Namespace: ref.Namespace, Workload: ref.Name, Mesh: inventory.MeshNone}
+	if id, ok := e.nsID[ref.Namespace]; ok {
+		c.nsid = id + 1
+	}
 	if i, ok := e.wl[ref]; ok {
 		w := &e.inv.Workloads[i]
 		c.Labels = w.PodLabels
@@ -383,6 +407,16 @@ const (
 	sendHBONE                  // HBONE tunnel (ambient)
 )
 
+// leg is one (route, backend) combination of a path.
+type leg struct {
+	route    int
+	b        *backend // nil when the server side is unknown
+	send     sendKind
+	expected string
+	why      string
+	noSubset bool // the route's subset selects no backend
+}
+
 // Outcome is the prediction for one (client, Service port).
 type Outcome struct {
 	ServerMode, ServerPolicy string
@@ -390,19 +424,115 @@ type Outcome struct {
 	Expected                 string
 	PlaintextAccepted        bool
 	TargetPort               int32
-	reasons                  []string
+
+	e      *Engine
+	ss     *serverSide
+	route0 clientTLS
+	routes []clientTLS // when VirtualServices route to subsets
+	worst  leg
+	legs   []leg // every leg, kept only when there is more than one
+	nlegs  int
 }
 
-// Reasons returns the prediction's reasons in words an engineer can act on.
-func (o *Outcome) Reasons() []string { return o.reasons }
+func (o *Outcome) route(i int) *clientTLS {
+	if o.routes != nil {
+		return &o.routes[i]
+	}
+	return &o.route0
+}
 
-var rank = map[string]int{ExpectMTLS: 1, ExpectTLS: 2, ExpectBroken: 3, ExpectPlaintext: 4}
+// Reasons returns the prediction's reasons in words an engineer can act on:
+// where the client's TLS comes from, what each server enforces, and why the
+// two give the expected state.
+func (o *Outcome) Reasons() []string {
+	if o.e == nil {
+		return nil
+	}
+	var out []string
+	n := 1
+	if o.routes != nil {
+		n = len(o.routes)
+	}
+	for i := 0; i < n; i++ {
+		out = appendOnce(out, o.route(i).reason())
+	}
+	for _, b := range o.ss.backends {
+		out = append(out, b.reason)
+	}
+	if o.ss.note != "" {
+		out = append(out, o.ss.note)
+	}
+	out = append(out, o.e.why(o, o.worst))
+	if len(o.legs) > 1 {
+		var states []string
+		same := true
+		for _, l := range o.legs {
+			name := "unknown server"
+			if l.b != nil {
+				name = l.b.name
+			}
+			if rt := o.route(l.route); rt.subset != "" {
+				name += " (subset " + rt.subset + ")"
+			}
+			states = append(states, name+": "+l.expected)
+			same = same && l.expected == o.legs[0].expected
+		}
+		if !same {
+			out = append(out, "backends or routes differ ("+strings.Join(states, "; ")+"); the path is reported as its weakest state")
+		}
+	}
+	return out
+}
 
-var serverRank = map[string]int{ModeNone: 0, ModeDisable: 1, ModePermissive: 2, ModeStrict: 3}
+// why renders the verdict of one leg.
+func (e *Engine) why(o *Outcome, l leg) string {
+	if l.noSubset {
+		return fmt.Sprintf("subset %q selects no backend pod (istioctl analyze IST0173): requests routed to it fail", o.route(l.route).subset)
+	}
+	rt := o.route(l.route)
+	if l.b == nil || rt.client.Mesh != inventory.MeshSidecar || rt.mode != ClientAuto {
+		return l.why
+	}
+	switch l.send {
+	case sendPlain:
+		return e.autoPlainWhy(o.ss, l.b) + "; " + l.why
+	case sendMTLS:
+		return autoWhy(l.b) + "; " + l.why
+	}
+	return l.why
+}
 
-// Evaluate predicts the wire state from c to port index portIdx of the
-// Service svc. The second result is false when the Service is not in the
-// inventory.
+// rank orders expected states from strongest to weakest.
+func rank(expected string) int {
+	switch expected {
+	case ExpectMTLS:
+		return 1
+	case ExpectTLS:
+		return 2
+	case ExpectBroken:
+		return 3
+	case ExpectPlaintext:
+		return 4
+	}
+	return 0
+}
+
+// serverRank orders server modes from weakest to strongest.
+func serverRank(mode string) int {
+	switch mode {
+	case ModeDisable:
+		return 1
+	case ModePermissive:
+		return 2
+	case ModeStrict:
+		return 3
+	}
+	return 0
+}
+
+// Evaluate predicts the wire state from c to the Service svc on its port
+// port. The second result is false when the Service or port is not in the
+// inventory. Evaluate is safe for concurrent use.
 func (e *Engine) Evaluate(c Client, svc inventory.ServiceRef, port int32) (Outcome, bool) {
 	si, ok := e.svc[svc]
 	if !ok {
@@ -411,111 +541,113 @@ func (e *Engine) Evaluate(c Client, svc inventory.ServiceRef, port int32) (Outco
 	s := &e.inv.Services[si]
 	for j := range s.Ports {
 		if s.Ports[j].Port == port {
-			return e.evaluate(c, s, j, e.servers[si][j]), true
+			return e.evaluate(c, s, port, e.servers[si][j]), true
 		}
 	}
 	return Outcome{}, false
 }
 
-func (e *Engine) evaluate(c Client, s *inventory.Service, j int, ss *serverSide) Outcome {
-	port := s.Ports[j].Port
-	var routes []clientTLS
+// EvaluateService is Evaluate for the Service at index si of the
+// inventory's Services, without the lookup by name.
+func (e *Engine) EvaluateService(c Client, si int, port int32) (Outcome, bool) {
+	if si < 0 || si >= len(e.inv.Services) {
+		return Outcome{}, false
+	}
+	s := &e.inv.Services[si]
+	for j := range s.Ports {
+		if s.Ports[j].Port == port {
+			return e.evaluate(c, s, port, e.servers[si][j]), true
+		}
+	}
+	return Outcome{}, false
+}
+
+func (e *Engine) evaluate(c Client, s *inventory.Service, port int32, ss *serverSide) Outcome {
+	o := Outcome{e: e, ss: ss, ServerMode: ModeNone}
 	switch c.Mesh {
 	case inventory.MeshSidecar:
-		dr := e.dr.lookup(c.Namespace, c.Labels, s.Namespace, ss.fqdn)
-		subsets := e.subsetsFor(ss.fqdn, port)
-		if len(subsets) == 0 {
-			routes = append(routes, resolveTLS(dr, "", port))
-		} else {
-			for _, sub := range subsets {
-				ct := resolveTLS(dr, sub.subset, port)
-				ct.reason += fmt.Sprintf(" (VirtualService %s routes to subset %q)", sub.vs.ref(), sub.subset)
-				routes = append(routes, ct)
+		if c.nsid == 0 {
+			if id, ok := e.nsID[c.Namespace]; ok {
+				c.nsid = id + 1
 			}
+		}
+		dr := e.dr.lookup(&c, ss.sid, ss.si, ss.fqdn)
+		if len(ss.routed) > 0 {
+			for _, sub := range ss.routed {
+				ct := resolveTLS(dr, sub.subset, port)
+				ct.vs, ct.client = sub.vs.ref(), c
+				o.routes = append(o.routes, ct)
+			}
+		} else {
+			o.route0 = resolveTLS(dr, "", port)
+			o.route0.client = c
 		}
 	case inventory.MeshAmbient:
-		routes = append(routes, clientTLS{mode: ClientAuto, reason: "client " + c.Namespace + "/" + c.Workload + " is captured by ambient: ztunnel upgrades to HBONE (mTLS) when the destination is in the mesh; DestinationRules apply only at waypoints"})
+		o.route0 = clientTLS{mode: ClientAuto, client: c}
 	default:
-		routes = append(routes, clientTLS{mode: ClientNone, reason: "client " + c.Namespace + "/" + c.Workload + " has no sidecar and is not captured by ambient: it sends what the application sends (plaintext at the mesh layer; application TLS is not known from policy)"})
+		o.route0 = clientTLS{mode: ClientNone, client: c}
 	}
-
-	o := Outcome{ServerMode: ModeNone}
-	var clientWhy, serverWhy []string
-	verdict := ""
 	worst, weakest := 0, 99
-	var states []string
-	consider := func(rt clientTLS, b *backend, exp, why string) {
-		if r := rank[exp]; r > worst {
-			worst = r
-			o.Expected = exp
-			o.ClientMode, o.ClientPolicy = rt.mode, rt.policy
-			verdict = why
+	consider := func(l leg) {
+		o.nlegs++
+		if o.nlegs == 2 {
+			o.legs = append(o.legs, o.worst)
 		}
-		if b == nil {
+		if o.nlegs >= 2 {
+			o.legs = append(o.legs, l)
+		}
+		rt := o.route(l.route)
+		if r := rank(l.expected); r > worst {
+			worst = r
+			o.Expected = l.expected
+			o.ClientMode, o.ClientPolicy = rt.mode, rt.policy
+			o.worst = l
+		} else if o.nlegs == 1 {
+			o.worst = l
+		}
+		if l.b == nil {
 			return
 		}
-		if sr := serverRank[b.mode()]; sr < weakest {
+		if sr := serverRank(l.b.mode()); sr < weakest {
 			weakest = sr
-			o.ServerMode, o.ServerPolicy = b.mode(), b.sm.policy
-			if b.mesh == inventory.MeshNone {
+			o.ServerMode, o.ServerPolicy = l.b.mode(), l.b.sm.policy
+			if l.b.mesh == inventory.MeshNone {
 				o.ServerPolicy = ""
 			}
-			o.TargetPort = b.targetPort
+			o.TargetPort = l.b.targetPort
 		}
-		o.PlaintextAccepted = o.PlaintextAccepted || b.plaintextAccepted()
-		states = append(states, b.name+": "+exp)
+		o.PlaintextAccepted = o.PlaintextAccepted || l.b.plaintextAccepted()
 	}
-	seenBackend := map[*backend]bool{}
-	for _, rt := range routes {
-		clientWhy = appendOnce(clientWhy, rt.reason)
+	n := 1
+	if o.routes != nil {
+		n = len(o.routes)
+	}
+	for i := 0; i < n; i++ {
+		rt := o.route(i)
 		if len(ss.backends) == 0 {
-			exp, why := outcome(e.send(c, rt, ss, nil), nil)
-			consider(rt, nil, exp, why)
+			send := e.send(c, rt, ss, nil)
+			exp, why := outcome(send, nil)
+			consider(leg{route: i, send: send, expected: exp, why: why})
 			continue
 		}
-		backends := ss.backends
-		if rt.labels != nil {
-			backends = nil
-			for _, b := range ss.backends {
-				if selects(rt.labels, b.labels) {
-					backends = append(backends, b)
-				}
-			}
-			if len(backends) == 0 {
-				consider(rt, nil, ExpectBroken, fmt.Sprintf("subset %q selects no backend pod (istioctl analyze IST0173): requests routed to it fail", rt.subset))
+		matched := false
+		for _, b := range ss.backends {
+			if rt.labels != nil && !selects(rt.labels, b.labels) {
 				continue
 			}
-		}
-		for _, b := range backends {
-			if !seenBackend[b] {
-				seenBackend[b] = true
-				serverWhy = append(serverWhy, b.serverReason())
-			}
+			matched = true
 			send := e.send(c, rt, ss, b)
 			exp, why := outcome(send, b)
-			if c.Mesh == inventory.MeshSidecar && rt.mode == ClientAuto {
-				if send == sendPlain {
-					why = e.autoPlainWhy(ss, b) + "; " + why
-				} else if send == sendMTLS {
-					why = autoWhy(b) + "; " + why
-				}
-			}
-			consider(rt, b, exp, why)
+			consider(leg{route: i, b: b, send: send, expected: exp, why: why})
+		}
+		if !matched {
+			consider(leg{route: i, expected: ExpectBroken, noSubset: true})
 		}
 	}
 	if ss.note != "" {
-		serverWhy = append(serverWhy, ss.note)
 		o.ServerMode, o.ServerPolicy = ModeNone, ""
 		o.PlaintextAccepted = true
 	}
-	reasons := make([]string, 0, len(clientWhy)+len(serverWhy)+2)
-	reasons = append(reasons, clientWhy...)
-	reasons = append(reasons, serverWhy...)
-	reasons = append(reasons, verdict)
-	if len(states) > 1 && !allSame(states) {
-		reasons = append(reasons, "backends or routes differ ("+strings.Join(states, "; ")+"); the path is reported as its weakest state")
-	}
-	o.reasons = reasons
 	return o
 }
 
@@ -526,16 +658,6 @@ func appendOnce(list []string, s string) []string {
 		}
 	}
 	return append(list, s)
-}
-
-func allSame(states []string) bool {
-	state := func(s string) string { return s[strings.LastIndex(s, ": ")+2:] }
-	for _, s := range states[1:] {
-		if state(s) != state(states[0]) {
-			return false
-		}
-	}
-	return true
 }
 
 // subsetsFor returns the subsets VirtualServices route traffic for fqdn:port to.
@@ -558,7 +680,7 @@ func (e *Engine) subsetsFor(fqdn string, port int32) []routedSubset {
 
 // send decides what client c puts on the wire towards backend b (nil when
 // the server side is unknown).
-func (e *Engine) send(c Client, rt clientTLS, ss *serverSide, b *backend) sendKind {
+func (e *Engine) send(c Client, rt *clientTLS, ss *serverSide, b *backend) sendKind {
 	switch c.Mesh {
 	case inventory.MeshAmbient:
 		if b != nil && b.mesh != inventory.MeshNone {
@@ -606,8 +728,7 @@ func (e *Engine) autoPlainWhy(ss *serverSide, b *backend) string {
 	case ss.autoReason != "":
 		return ss.autoReason
 	case ss.autoMode == security.PeerAuthentication_MutualTLS_DISABLE:
-		src := ss.autoPolicy
-		return fmt.Sprintf("auto mTLS reads only the namespace/mesh mode of the service's namespace, which %s sets to DISABLE, so the client sends plaintext whatever workload policies say (istio/istio#56084)", src)
+		return fmt.Sprintf("auto mTLS reads only the namespace/mesh mode of the service's namespace, which %s sets to DISABLE, so the client sends plaintext whatever workload policies say (istio/istio#56084)", ss.autoPolicy)
 	case !b.tlsMode:
 		return fmt.Sprintf("auto mTLS sends plaintext because endpoint %s lacks %s=istio (no sidecar)", b.name, labelTLSMode)
 	default:
@@ -616,7 +737,8 @@ func (e *Engine) autoPlainWhy(ss *serverSide, b *backend) string {
 }
 
 // outcome applies the client/server table of the specification. b nil is
-// an unknown server, treated as one without a proxy.
+// an unknown server, treated as one without a proxy. The reasons are
+// constants so that evaluation does not allocate.
 func outcome(send sendKind, b *backend) (string, string) {
 	mesh, excluded := inventory.MeshNone, false
 	mode := security.PeerAuthentication_MutualTLS_PERMISSIVE
@@ -663,17 +785,20 @@ func outcome(send sendKind, b *backend) (string, string) {
 		if mode == security.PeerAuthentication_MutualTLS_DISABLE {
 			return ExpectBroken, "the client sends Istio mTLS but the server's mode is DISABLE: no filter chain matches (NR filter_chain_not_found), the client sees 503 or a reset"
 		}
-		return ExpectMTLS, fmt.Sprintf("the client sends Istio mTLS and the server (%s) accepts it", mode)
+		return ExpectMTLS, "the client sends Istio mTLS and the server's sidecar accepts it"
 	case sendAppTLS:
 		if strict {
 			return ExpectBroken, "the client sends TLS with non-mesh certificates and the server is STRICT: the handshake fails"
 		}
-		return ExpectTLS, fmt.Sprintf("the client's application TLS passes through the %s server sidecar (istio/istio#29589)", mode)
+		return ExpectTLS, "the client's application TLS passes through the server's sidecar, which is not STRICT (istio/istio#29589)"
 	default:
 		if strict {
 			return ExpectBroken, "the client sends plaintext and the server is STRICT: the connection is reset (NR filter_chain_not_found)"
 		}
-		return ExpectPlaintext, fmt.Sprintf("the client sends plaintext and the server (%s) accepts it", mode)
+		if mode == security.PeerAuthentication_MutualTLS_DISABLE {
+			return ExpectPlaintext, "the client sends plaintext and the server's mode is DISABLE"
+		}
+		return ExpectPlaintext, "the client sends plaintext and the server is PERMISSIVE, so it accepts it"
 	}
 }
 

@@ -134,6 +134,7 @@ type backend struct {
 	sm         serverMode
 	excluded   bool // target port bypasses the sidecar
 	waypoint   string
+	reason     string // serverReason, rendered once
 }
 
 // mode returns the server mode as reported: NONE when no proxy enforces
