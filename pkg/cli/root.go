@@ -101,6 +101,7 @@ run is NOT-TESTED with its reason, never PASS.
 		newReportCmd(s),
 		newVersionCmd(s),
 		newCaptureCmd(s),
+		newProbeCmd(s),
 	)
 	return root
 }
