@@ -137,6 +137,11 @@ func classifyTLS(f *flow, c, s []byte, starttls string, final bool) analysis {
 			return analysis{class: ClassTLSNoHandshake, encrypted: true, done: cd.ApplicationData > 0 && sd.ApplicationData > 0,
 				tls: &evidence.FlowTLS{ClientCertificate: CertUnknown, STARTTLS: starttls, ALPN: []string{}}}
 		}
+		if tlsparse.IsClientHelloStart(c) {
+			// A hello whose bytes never all arrived (snaplen, loss, cap).
+			a.class = ClassTLSIncomplete
+			return a
+		}
 		a.class = ClassTLSNoHandshake
 		if final {
 			a.class = ClassUnknown

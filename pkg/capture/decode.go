@@ -262,11 +262,10 @@ func decodeTransport(proto uint8, b []byte, p *packet, depth int, cut bool) deco
 		p.payload = b
 		if depth < 3 {
 			if inner, ok := tunnelPayload(p.sport, p.dport, b); ok {
-				var q packet
-				if r := decodeEthernet(inner, &q, depth+1); r == decodedOK {
-					*p = q
-					return decodedOK
-				}
+				// The overlay is not the flow: classify the inner one
+				// (ARP and other non-IP frames inside are skipped).
+				*p = packet{}
+				return decodeEthernet(inner, p, depth+1)
 			}
 		}
 		return decodedOK

@@ -47,8 +47,12 @@ func httpMethod(b []byte) string {
 func detectPlain(c, s []byte, serverPort uint16) (proto string, upgradable bool) {
 	switch {
 	case bytes.HasPrefix(c, h2Preface):
-		if isGRPC(c[len(h2Preface):]) {
+		grpc, decided := isGRPC(c[len(h2Preface):])
+		if grpc {
 			return ProtoGRPC, false
+		}
+		if !decided && len(c) < plainLimit {
+			return ProtoH2C, true // HEADERS not seen yet: read on
 		}
 		return ProtoH2C, false
 	case httpMethod(c) != "":
