@@ -102,6 +102,7 @@ run is NOT-TESTED with its reason, never PASS.
 		newVersionCmd(s),
 		newCaptureCmd(s),
 		newProbeCmd(s),
+		newPolicyCmd(s),
 	)
 	return root
 }
