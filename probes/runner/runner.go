@@ -325,7 +325,8 @@ func (r *run) tlsDetails(ctx context.Context, dial ptls.Dialer, t plan.Target, c
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		hs = ptls.Handshake(ctx, dial, r.serverName(t), r.connTimeout(), min(r.cfg.authWait, r.connTimeout()))
+		hs = ptls.Handshake(ctx, dial, ptls.HandshakeOptions{ServerName: r.serverName(t), Timeout: r.connTimeout(),
+			AuthWait: min(r.cfg.authWait, r.connTimeout()), HTTPCheck: res.STARTTLS == "" && !isSTARTTLS(t.Scheme)})
 	}()
 	if r.lim.Enumerate {
 		wg.Add(1)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 	"time"
 )
@@ -33,11 +34,26 @@ type HandshakeResult struct {
 	Err error
 }
 
+// HandshakeOptions tune Handshake.
+type HandshakeOptions struct {
+	ServerName string
+	// Timeout bounds the handshake.
+	Timeout time.Duration
+	// AuthWait is how long to wait for a TLS 1.3 server to refuse the empty
+	// client Certificate.
+	AuthWait time.Duration
+	// HTTPCheck, when the TLS layer lets the empty Certificate through, sends
+	// one HTTP/1.1 request: servers such as nginx enforce "client
+	// certificate required" with an HTTP 400 instead of a TLS alert.
+	HTTPCheck bool
+}
+
 // Handshake runs a full crypto/tls handshake with no client certificate.
 // When the server asks for one it answers with an empty Certificate; on TLS
 // 1.3 the refusal arrives after the handshake, so it then reads for up to
 // authWait: an alert means required, silence or data means optional.
-func Handshake(ctx context.Context, dial Dialer, serverName string, timeout, authWait time.Duration) HandshakeResult {
+func Handshake(ctx context.Context, dial Dialer, o HandshakeOptions) HandshakeResult {
+	serverName, timeout, authWait := o.ServerName, o.Timeout, o.AuthWait
 	var (
 		res       HandshakeResult
 		requested bool
@@ -107,6 +123,9 @@ func Handshake(ctx context.Context, dial Dialer, serverName string, timeout, aut
 	if st.Version < stdtls.VersionTLS13 {
 		res.ClientAuth = ClientAuthOptional
 		res.ClientAuthEvidence = fmt.Sprintf("server sent a CertificateRequest (%s) and completed the handshake with an empty Certificate", VersionName(st.Version))
+		if o.HTTPCheck {
+			httpClientAuth(conn, raw, serverName, authWait, &res)
+		}
 		return res
 	}
 	// TLS 1.3: the server judges our empty Certificate after its own
@@ -131,7 +150,27 @@ func Handshake(ctx context.Context, dial Dialer, serverName string, timeout, aut
 		res.ClientAuth = ClientAuthUnknown
 		res.ClientAuthEvidence = "server sent a CertificateRequest (TLSv1.3); reading its verdict failed: " + rerr.Error()
 	}
+	if res.ClientAuth == ClientAuthOptional && rerr != nil && o.HTTPCheck {
+		httpClientAuth(conn, raw, serverName, authWait, &res)
+	}
 	return res
+}
+
+// httpClientAuth asks for / over the established connection and turns an
+// HTTP-layer refusal of the missing certificate into "required".
+func httpClientAuth(conn *stdtls.Conn, raw net.Conn, host string, wait time.Duration, res *HandshakeResult) {
+	raw.SetDeadline(time.Now().Add(wait))
+	if _, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: "+host+"\r\nUser-Agent: sc8scan-probe\r\nConnection: close\r\n\r\n"); err != nil {
+		return
+	}
+	buf := make([]byte, 2048)
+	n, _ := io.ReadAtLeast(conn, buf, 12)
+	ans := strings.ToLower(string(buf[:n]))
+	if strings.HasPrefix(ans, "http/1.") && strings.Contains(ans, " 400 ") &&
+		(strings.Contains(ans, "no required ssl certificate") || strings.Contains(ans, "certificate required")) {
+		res.ClientAuth = ClientAuthRequired
+		res.ClientAuthEvidence += "; the HTTP request without a certificate got 400 \"no required SSL certificate\" (enforced at the HTTP layer)"
+	}
 }
 
 func isRemoteAlert(err error) bool { return strings.Contains(err.Error(), "remote error: ") }

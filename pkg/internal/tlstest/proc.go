@@ -1,0 +1,298 @@
+package tlstest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sc8scan/sc8scan/pkg/internal/testenv"
+)
+
+// Proc is a real server program listening on a loopback port.
+type Proc struct {
+	Host string
+	Port int
+	Addr string
+	CA   *CA
+	cmd  *exec.Cmd
+	out  *lockedBuffer
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.b.Len() > 64<<10 {
+		return len(p), nil
+	}
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// FreePort returns a loopback port that was free a moment ago.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	ln := listen(t)
+	p := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	return p
+}
+
+// start runs argv (as user, when not empty) and waits until port accepts
+// connections. The process is killed when the test ends.
+func start(t testing.TB, port int, user string, dir string, argv ...string) *Proc {
+	t.Helper()
+	if user != "" {
+		argv = append([]string{"runuser", "-u", user, "--"}, argv...)
+	}
+	p := &Proc{Host: "127.0.0.1", Port: port, Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), out: &lockedBuffer{}}
+	p.cmd = exec.Command(argv[0], argv[1:]...)
+	p.cmd.Dir = dir
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("starting %s: %v", argv[0], err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		// Signal the process group this test started, by its id.
+		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+			<-exited
+		}
+	})
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		select {
+		case err := <-exited:
+			t.Fatalf("%s exited early: %v\n%s", argv[0], err, p.out.String())
+		default:
+		}
+		c, err := net.DialTimeout("tcp", p.Addr, 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return p
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not listen on %s within 15s:\n%s", argv[0], p.Addr, p.out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Output is what the program wrote so far (bounded).
+func (p *Proc) Output() string { return p.out.String() }
+
+// OpenSSLOptions configure an openssl s_server.
+type OpenSSLOptions struct {
+	// KeyType of the server certificate (default RSA2048).
+	KeyType string
+	// Args are extra s_server arguments: -tls1_2, -cipher ..., -ciphersuites
+	// ..., -groups ..., -serverpref, -Verify 1, -verify 1.
+	Args []string
+	CA   *CA
+}
+
+// OpenSSL starts `openssl s_server -www` with a certificate from a test
+// CA. It skips (or fails under CI) when openssl is missing.
+func OpenSSL(t testing.TB, o OpenSSLOptions) *Proc {
+	t.Helper()
+	bin := testenv.LookPath(t, "openssl")[0]
+	if o.KeyType == "" {
+		o.KeyType = RSA2048
+	}
+	ca := o.CA
+	if ca == nil {
+		ca = NewCA(t)
+	}
+	dir := t.TempDir()
+	cert := ca.Issue(t, CertOptions{CommonName: "localhost", DNSNames: []string{"localhost"}, IPs: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyType: o.KeyType})
+	cf, kf := WriteFiles(t, dir, "server", cert)
+	caFile := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(caFile, ca.PEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	port := FreePort(t)
+	argv := []string{bin, "s_server", "-quiet", "-www", "-accept", fmt.Sprintf("127.0.0.1:%d", port),
+		"-cert", cf, "-key", kf, "-CAfile", caFile}
+	argv = append(argv, o.Args...)
+	p := start(t, port, "", dir, argv...)
+	p.CA = ca
+	return p
+}
+
+// NginxOptions configure an nginx TLS server block.
+type NginxOptions struct {
+	KeyType string
+	// Protocols, Ciphers, Curves and PreferServer map to ssl_protocols,
+	// ssl_ciphers, ssl_ecdh_curve and ssl_prefer_server_ciphers.
+	Protocols    string
+	Ciphers      string
+	Curves       string
+	PreferServer bool
+	// VerifyClient is ssl_verify_client: "off" (default), "on",
+	// "optional", "optional_no_ca".
+	VerifyClient string
+	// Plaintext adds a cleartext listener; its port is PlainPort.
+	Plaintext bool
+	CA        *CA
+}
+
+// NginxProc is a running nginx.
+type NginxProc struct {
+	*Proc
+	PlainPort int
+}
+
+// Nginx starts nginx in the foreground with one TLS server block (and a
+// cleartext one when asked), answering 200 to every request.
+func Nginx(t testing.TB, o NginxOptions) *NginxProc {
+	t.Helper()
+	bin := testenv.LookPath(t, "nginx")[0]
+	if o.KeyType == "" {
+		o.KeyType = RSA2048
+	}
+	ca := o.CA
+	if ca == nil {
+		ca = NewCA(t)
+	}
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cert := ca.Issue(t, CertOptions{CommonName: "localhost", DNSNames: []string{"localhost"}, IPs: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyType: o.KeyType})
+	cf, kf := WriteFiles(t, dir, "server", cert)
+	caFile := filepath.Join(dir, "ca.pem")
+	os.WriteFile(caFile, ca.PEM, 0o644)
+	port := FreePort(t)
+	var b strings.Builder
+	fmt.Fprintf(&b, "daemon off;\nmaster_process off;\nworker_processes 1;\npid %s/nginx.pid;\nerror_log %s/error.log;\n", dir, dir)
+	fmt.Fprintf(&b, "events { worker_connections 256; }\nhttp {\n access_log off;\n client_body_temp_path %[1]s;\n proxy_temp_path %[1]s;\n fastcgi_temp_path %[1]s;\n uwsgi_temp_path %[1]s;\n scgi_temp_path %[1]s;\n", dir)
+	fmt.Fprintf(&b, " server {\n  listen 127.0.0.1:%d ssl;\n  ssl_certificate %s;\n  ssl_certificate_key %s;\n", port, cf, kf)
+	if o.Protocols != "" {
+		fmt.Fprintf(&b, "  ssl_protocols %s;\n", o.Protocols)
+	}
+	if o.Ciphers != "" {
+		fmt.Fprintf(&b, "  ssl_ciphers %s;\n", o.Ciphers)
+	}
+	if o.Curves != "" {
+		fmt.Fprintf(&b, "  ssl_ecdh_curve %s;\n", o.Curves)
+	}
+	if o.PreferServer {
+		b.WriteString("  ssl_prefer_server_ciphers on;\n")
+	}
+	if o.VerifyClient != "" && o.VerifyClient != "off" {
+		fmt.Fprintf(&b, "  ssl_verify_client %s;\n  ssl_client_certificate %s;\n", o.VerifyClient, caFile)
+	}
+	b.WriteString("  location / { return 200 \"ok\\n\"; }\n }\n")
+	np := &NginxProc{}
+	if o.Plaintext {
+		np.PlainPort = FreePort(t)
+		fmt.Fprintf(&b, " server {\n  listen 127.0.0.1:%d;\n  location / { return 200 \"ok\\n\"; }\n }\n", np.PlainPort)
+	}
+	b.WriteString("}\n")
+	conf := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(conf, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	np.Proc = start(t, port, "", dir, bin, "-p", dir, "-c", conf, "-e", filepath.Join(dir, "error.log"))
+	np.CA = ca
+	return np
+}
+
+// PostgresOptions configure a throwaway PostgreSQL cluster.
+type PostgresOptions struct {
+	// SSL turns ssl on with a test CA's certificate.
+	SSL bool
+	// SSLOnly lets only TLS connections in (hostssl in pg_hba.conf).
+	SSLOnly bool
+	CA      *CA
+}
+
+// Postgres initialises a cluster in a temporary directory as the postgres
+// user and starts it on a loopback port.
+func Postgres(t testing.TB, o PostgresOptions) *Proc {
+	t.Helper()
+	testenv.Root(t)
+	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
+	if len(matches) == 0 {
+		testenv.Missing(t, "PostgreSQL server binaries (initdb) are not installed")
+	}
+	bindir := filepath.Dir(matches[len(matches)-1])
+	testenv.LookPath(t, "runuser")
+	ca := o.CA
+	if ca == nil {
+		ca = NewCA(t)
+	}
+	root := t.TempDir()
+	// The postgres user must reach the directory through the test's
+	// private parent.
+	os.Chmod(filepath.Dir(root), 0o755)
+	os.Chmod(root, 0o755)
+	data := filepath.Join(root, "data")
+	run := func(argv ...string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, "runuser", append([]string{"-u", "postgres", "--"}, argv...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", argv[0], err, out)
+		}
+	}
+	if err := os.Mkdir(data, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	chown(t, root, "postgres")
+	run(filepath.Join(bindir, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "--no-sync")
+	hba := "local all all trust\n"
+	if o.SSLOnly {
+		hba += "hostssl all all 127.0.0.1/32 trust\n"
+	} else {
+		hba += "host all all 127.0.0.1/32 trust\n"
+	}
+	os.WriteFile(filepath.Join(data, "pg_hba.conf"), []byte(hba), 0o600)
+	port := FreePort(t)
+	args := []string{filepath.Join(bindir, "postgres"), "-D", data, "-p", strconv.Itoa(port), "-k", root,
+		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "shared_buffers=8MB", "-c", "max_connections=20"}
+	if o.SSL {
+		cert := ca.Issue(t, CertOptions{CommonName: "localhost", DNSNames: []string{"localhost"}, IPs: []net.IP{net.IPv4(127, 0, 0, 1)}})
+		cf, kf := WriteFiles(t, data, "server", cert)
+		chown(t, data, "postgres")
+		args = append(args, "-c", "ssl=on", "-c", "ssl_cert_file="+cf, "-c", "ssl_key_file="+kf)
+	} else {
+		chown(t, data, "postgres")
+	}
+	p := start(t, port, "postgres", root, args...)
+	p.CA = ca
+	return p
+}
+
+func chown(t testing.TB, dir, user string) {
+	t.Helper()
+	out, err := exec.Command("chown", "-R", user+":", dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("chown %s: %v %s", dir, err, out)
+	}
+}
