@@ -215,7 +215,9 @@ func TestSSHServer(t *testing.T) {
 			MACs:     []string{"hmac-sha2-256-etm@openssh.com"},
 		}
 		// x/crypto/ssh appends its strict-KEX and ext-info markers.
-		if diff := cmp.Diff(want, got, cmpopts.IgnoreSliceElements(func(s string) bool { return strings.Contains(s, "@openssh.com") && strings.HasPrefix(s, "kex-strict") || strings.HasPrefix(s, "ext-info") })); diff != "" {
+		if diff := cmp.Diff(want, got, cmpopts.IgnoreSliceElements(func(s string) bool {
+			return strings.Contains(s, "@openssh.com") && strings.HasPrefix(s, "kex-strict") || strings.HasPrefix(s, "ext-info")
+		})); diff != "" {
 			t.Errorf("target %d SSH (-want +got):\n%s", i, diff)
 		}
 		if r.Plaintext.Accepted || r.TLS.Offered || !r.TLS.Tested {
