@@ -91,11 +91,11 @@ func (ix *index) decide(row *matrix.Row, p inventory.Path) {
 		}
 	}
 	prof := ix.in.Profile
-	set(row, matrix.CheckPlaintextRefused, probePlaintext(pe), policyPlaintext(pe))
+	set(row, matrix.CheckPlaintextRefused, probePlaintext(pe), policyPlaintext(pe, row))
 	set(row, matrix.CheckTLSMinVersion, probeMinVersion(pe, prof), flowVersions(pe, prof), ix.policyMinVersion(pe, prof))
 	set(row, matrix.CheckCipherSuites, probeSuites(pe, prof), flowSuites(pe, prof), ix.policySuites(pe, prof))
 	set(row, matrix.CheckServerCertificate, ix.probeCertificate(pe, p))
-	set(row, matrix.CheckClientCertificate, probeClientAuth(pe), policyClientAuth(pe), flowClientCert(pe))
+	set(row, matrix.CheckClientCertificate, probeClientAuth(pe), policyClientAuth(pe, row), flowClientCert(pe))
 	set(row, matrix.CheckMeshPolicy, meshPolicy(pe, row))
 	set(row, matrix.CheckEncryptedOnWire, ix.flowEncrypted(pe))
 	set(row, matrix.CheckFIPSCrypto, ix.fips(p))
@@ -156,9 +156,20 @@ func vantage(r *evidence.ProbeResult) string {
 	return r.Vantage
 }
 
-func policyPlaintext(pe pathEvidence) verdict {
+// meshedDestination reports whether every workload behind the
+// destination is in the mesh (sidecar or ambient).
+func meshedDestination(row *matrix.Row) bool {
+	for _, k := range strings.Split(row.Destination.Mesh, ",") {
+		if k != inventory.MeshSidecar && k != inventory.MeshAmbient {
+			return false
+		}
+	}
+	return row.Destination.Mesh != ""
+}
+
+func policyPlaintext(pe pathEvidence, row *matrix.Row) verdict {
 	p := pe.policy
-	if p == nil || pe.probe != nil {
+	if p == nil || pe.probe != nil || !meshedDestination(row) {
 		return verdict{} // the probe's observation decides when there is one
 	}
 	ev := []string{pe.policyID}
@@ -308,9 +319,9 @@ func probeClientAuth(pe pathEvidence) verdict {
 	return verdict{matrix.NotTested, "probe: client authentication could not be determined" + detail, ev}
 }
 
-func policyClientAuth(pe pathEvidence) verdict {
+func policyClientAuth(pe pathEvidence, row *matrix.Row) verdict {
 	p := pe.policy
-	if p == nil || pe.probe != nil {
+	if p == nil || pe.probe != nil || !meshedDestination(row) {
 		return verdict{}
 	}
 	ev := []string{pe.policyID}
@@ -456,8 +467,8 @@ func meshPolicy(pe pathEvidence, row *matrix.Row) verdict {
 	if len(p.Reasons) > 0 {
 		reasons = ": " + strings.Join(p.Reasons, "; ")
 	}
-	if p.Source.Mesh == inventory.MeshNone && p.Server.Mode == "NONE" && (p.Client.Mode == "NONE" || p.Client.Mode == "") && row.Destination.Mesh != inventory.MeshSidecar && row.Destination.Mesh != inventory.MeshAmbient {
-		return verdict{matrix.NA, "neither end is in the mesh; transport security rests on the application's own TLS (see the probe cells)", ev}
+	if !meshedDestination(row) {
+		return verdict{matrix.NA, "the server is not in the mesh, so the mesh cannot enforce mutual TLS to it; transport security rests on the application's own TLS (see the probe cells)", ev}
 	}
 	switch {
 	case p.Expected == "mtls" && !p.PlaintextAccepted:
@@ -465,7 +476,9 @@ func meshPolicy(pe pathEvidence, row *matrix.Row) verdict {
 	case p.Expected == "mtls":
 		return verdict{matrix.Fail, fmt.Sprintf("mutual TLS between meshed workloads, but server mode %s%s also accepts plaintext", p.Server.Mode, by(p.Server.Policy)), ev}
 	case p.Expected == "broken":
-		return verdict{matrix.Fail, "policies conflict and the path fails" + reasons, ev}
+		// Nothing flows in cleartext on a broken path: the mesh refuses it.
+		// It is an availability problem to look at, not a disclosure.
+		return verdict{matrix.Warn, "the mesh refuses this path, so nothing flows in cleartext, but the path does not work" + reasons, ev}
 	}
 	return verdict{matrix.Fail, fmt.Sprintf("the mesh sends this path as %s (server %s, client %s)%s", p.Expected, p.Server.Mode, p.Client.Mode, reasons), ev}
 }
@@ -594,8 +607,8 @@ func agreement(pe pathEvidence, row *matrix.Row) verdict {
 	if p == nil {
 		return verdict{}
 	}
-	if p.Server.Mode == "NONE" && (p.Client.Mode == "NONE" || p.Client.Mode == "") && p.Source.Mesh == inventory.MeshNone && row.Destination.Mesh != inventory.MeshSidecar && row.Destination.Mesh != inventory.MeshAmbient {
-		return verdict{matrix.NA, "no mesh policy governs this path", []string{pe.policyID}}
+	if !meshedDestination(row) {
+		return verdict{matrix.NA, "the server is not in the mesh, so the policy makes no claim about what it accepts", []string{pe.policyID}}
 	}
 	if pe.probe == nil && len(pe.flows) == 0 {
 		return verdict{}

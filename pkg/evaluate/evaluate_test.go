@@ -145,11 +145,12 @@ func TestTransitionalSuitesWarn(t *testing.T) {
 
 func TestPolicyFlowsImagesAndAgreement(t *testing.T) {
 	inv := smallInventory()
+	inv.Workloads[2].Mesh.Kind = "sidecar" // db joins the mesh, PERMISSIVE
 	r := goodMTLS()
 	r.Plaintext = evidence.PlaintextProbe{Tested: true, Accepted: true, Protocol: "http/1.1"} // PERMISSIVE in truth
 	pol := &evidence.PolicyReport{Paths: []evidence.PolicyPath{
 		{PathID: inv.Paths[0].ID, Source: evidence.PolicySource{Mesh: "sidecar"}, Server: evidence.PolicySide{Mode: "STRICT", Policy: "b/default"}, Client: evidence.PolicySide{Mode: "AUTO"}, Expected: "mtls"},
-		{PathID: inv.Paths[1].ID, Source: evidence.PolicySource{Mesh: "sidecar"}, Server: evidence.PolicySide{Mode: "NONE"}, Client: evidence.PolicySide{Mode: "AUTO"}, Expected: "plaintext", PlaintextAccepted: true},
+		{PathID: inv.Paths[1].ID, Source: evidence.PolicySource{Mesh: "sidecar"}, Server: evidence.PolicySide{Mode: "PERMISSIVE", Policy: "c/default"}, Client: evidence.PolicySide{Mode: "DISABLE", Policy: "a/no-tls"}, Expected: "plaintext", PlaintextAccepted: true},
 	}}
 	flows := &evidence.FlowReport{Flows: []evidence.Flow{
 		{PathID: inv.Paths[0].ID, Encrypted: true, TLS: &evidence.FlowTLS{Version: "TLSv1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", ClientCertificate: "unknown"}},
@@ -182,6 +183,16 @@ func TestPolicyFlowsImagesAndAgreement(t *testing.T) {
 	}
 	if reason := m.Rows[1].Cell(matrix.CheckPlaintextRefused).Reason; !strings.Contains(reason, "not probed") {
 		t.Errorf("a declared-only verdict must say so: %q", reason)
+	}
+
+	// Outside the mesh the policy makes no claim: N/A, and no verdict on
+	// plaintext from policy alone.
+	inv.Workloads[2].Mesh.Kind = "none"
+	pol.Paths[1].Server = evidence.PolicySide{Mode: "NONE"}
+	m, _ = Evaluate(Input{Inventory: inv, Now: now, Evidence: Evidence{Policy: pol}})
+	got1 = cells(m, 1)
+	if got1[matrix.CheckMeshPolicy] != matrix.NA || got1[matrix.CheckPolicyObservation] != matrix.NA || got1[matrix.CheckPlaintextRefused] != matrix.NotTested {
+		t.Errorf("unmeshed server: %v", got1)
 	}
 }
 

@@ -103,7 +103,8 @@ func counts(c map[matrix.Status]int) string {
 }
 
 // findings lists the cells that need attention (FAIL, ERROR, WARN), worst
-// first, grouped by check and reason so that one cause reads once.
+// first, one per (status, check, destination) with the first path's reason,
+// so that one cause reads once; matrix.md and matrix.csv list every cell.
 type finding struct {
 	status matrix.Status
 	check  string
@@ -120,7 +121,7 @@ func findings(m *matrix.Matrix) []finding {
 			if c.Status != matrix.Fail && c.Status != matrix.Error && c.Status != matrix.Warn {
 				continue
 			}
-			k := string(c.Status) + "\x00" + c.Check + "\x00" + dst + "\x00" + c.Reason
+			k := string(c.Status) + "\x00" + c.Check + "\x00" + dst
 			f := idx[k]
 			if f == nil {
 				f = &finding{status: c.Status, check: c.Check, reason: dst + ": " + c.Reason}

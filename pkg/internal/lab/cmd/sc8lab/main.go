@@ -1,0 +1,61 @@
+// Command lab stands up the demo lab (one real loopback endpoint per
+// Service port of testdata/demo), writes targets.json and ca.pem into -out,
+// runs the command after "--" with LAB_DIR set, and stops the lab when the
+// command ends, exiting with its code. Without a command it serves until
+// interrupted.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
+
+	"github.com/sc8scan/sc8scan/pkg/internal/lab"
+)
+
+func main() {
+	out := flag.String("out", "out/lab", "directory for targets.json and ca.pem")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, *out, flag.Args()))
+}
+
+func run(ctx context.Context, out string, cmd []string) int {
+	l, err := lab.Start(lab.DemoSpecs())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "lab:", err)
+		return 1
+	}
+	defer l.Close()
+	if err := l.WriteFiles(out); err != nil {
+		fmt.Fprintln(os.Stderr, "lab:", err)
+		return 1
+	}
+	for i, s := range l.Specs {
+		fmt.Fprintf(os.Stderr, "lab: %-45s %-21s %s\n", fmt.Sprintf("%s/%s:%d", s.Namespace, s.Service, s.Port), l.Endpoints[i].Addr(), s.Why)
+	}
+	if len(cmd) == 0 {
+		fmt.Fprintln(os.Stderr, "lab: serving until interrupted")
+		<-ctx.Done()
+		return 0
+	}
+	c := exec.CommandContext(ctx, cmd[0], cmd[1:]...)
+	c.Stdin, c.Stdout, c.Stderr = os.Stdin, os.Stdout, os.Stderr
+	c.Env = append(os.Environ(), "LAB_DIR="+out)
+	err = c.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "lab:", err)
+		return 1
+	}
+	return 0
+}

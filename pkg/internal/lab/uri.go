@@ -1,0 +1,5 @@
+package lab
+
+import "net/url"
+
+func parseURI(s string) (*url.URL, error) { return url.Parse(s) }

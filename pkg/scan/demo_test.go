@@ -1,0 +1,148 @@
+package scan_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sc8scan/sc8scan/pkg/internal/lab"
+	"github.com/sc8scan/sc8scan/pkg/internal/schematest"
+	"github.com/sc8scan/sc8scan/pkg/matrix"
+	"github.com/sc8scan/sc8scan/pkg/scan"
+)
+
+// TestDemo scans testdata/demo against the real lab, as make demo does, and
+// checks the story the matrix tells, cell by cell where it matters.
+func TestDemo(t *testing.T) {
+	l, err := lab.Start(lab.DemoSpecs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	ws, err := scan.LoadWaivers("../../testdata/demo-waivers.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	res, err := scan.Run(context.Background(), scan.Options{
+		From: "../../testdata/demo", Cluster: "demo-east", Targets: l.Targets, CABundle: string(l.CA.PEM),
+		Probe: true, Policy: true, Waivers: ws, Now: func() time.Time { return now },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := res.Matrix
+	if len(res.Evidence.Probes.Results) != len(lab.DemoSpecs()) {
+		t.Fatalf("probed %d targets, want %d", len(res.Evidence.Probes.Results), len(lab.DemoSpecs()))
+	}
+	for _, st := range []matrix.Status{matrix.Pass, matrix.Fail, matrix.NotTested, matrix.Waived, matrix.NA, matrix.Warn} {
+		if m.Summary.Counts[st] == 0 {
+			t.Errorf("the demo matrix has no %s cell", st)
+		}
+	}
+	cell := func(src, dst, check string) *matrix.Cell {
+		t.Helper()
+		for i := range m.Rows {
+			r := &m.Rows[i]
+			d := r.Destination.Namespace + "/" + r.Destination.Service + ":" + itoa(r.Destination.Port)
+			if r.Source.Namespace+"/"+r.Source.Name == src && d == dst {
+				return r.Cell(check)
+			}
+		}
+		t.Fatalf("no row %s -> %s", src, dst)
+		return nil
+	}
+	tests := []struct {
+		src, dst, check string
+		want            matrix.Status
+		reason          string
+	}{
+		{"shop/frontend", "payments/payments-api:8443", matrix.CheckClientCertificate, matrix.Pass, "refused"},
+		{"shop/frontend", "payments/payments-api:8443", matrix.CheckCipherSuites, matrix.Pass, "approved"},
+		{"shop/frontend", "payments/payments-api:8443", matrix.CheckServerCertificate, matrix.Pass, "trusted"},
+		{"shop/frontend", "payments/payments-api:8443", matrix.CheckMeshPolicy, matrix.Pass, "STRICT"},
+		{"shop/frontend", "data/redis:6379", matrix.CheckPlaintextRefused, matrix.Fail, "redis"},
+		{"monitoring/prometheus", "monitoring/node-exporter:9100", matrix.CheckPlaintextRefused, matrix.Fail, "http"},
+		{"shop/cart", "shop/frontend:8080", matrix.CheckPlaintextRefused, matrix.Fail, "plaintext"},
+		{"shop/cart", "shop/frontend:8080", matrix.CheckMeshPolicy, matrix.Fail, "PERMISSIVE"},
+		{"shop/frontend", "legacy/legacy-billing:8443", matrix.CheckTLSMinVersion, matrix.Fail, "TLSv1.0"},
+		{"shop/frontend", "legacy/legacy-billing:8443", matrix.CheckServerCertificate, matrix.Fail, "expired"},
+		{"shop/frontend", "legacy/legacy-billing:8443", matrix.CheckCipherSuites, matrix.Fail, "3DES"},
+		{"shop/frontend", "payments/ledger:9090", matrix.CheckCipherSuites, matrix.Fail, "CHACHA20"},
+		{"shop/frontend", "monitoring/prometheus:9090", matrix.CheckCipherSuites, matrix.Warn, "Appendix D"},
+		{"shop/frontend", "istio-system/istio-ingressgateway:443", matrix.CheckClientCertificate, matrix.Waived, "W-2026-014"},
+		{"shop/frontend", "legacy/card-network:443", matrix.CheckPlaintextRefused, matrix.NotTested, "ExternalName"},
+		{"shop/frontend", "data/postgres:5432", matrix.CheckPlaintextRefused, matrix.Pass, ""},
+		{"shop/frontend", "data/postgres:5432", matrix.CheckEncryptedOnWire, matrix.NotTested, "--pcap"},
+	}
+	for _, tt := range tests {
+		c := cell(tt.src, tt.dst, tt.check)
+		if c.Status != tt.want || !strings.Contains(c.Reason, tt.reason) {
+			t.Errorf("%s -> %s %s = %s %q, want %s containing %q", tt.src, tt.dst, tt.check, c.Status, c.Reason, tt.want, tt.reason)
+		}
+	}
+	for _, r := range m.Rows {
+		for _, c := range r.Cells {
+			if c.Reason == "" {
+				t.Errorf("%s %s: no reason", r.PathID, c.Check)
+			}
+			if c.Status == matrix.Pass && len(c.Evidence) == 0 {
+				t.Errorf("%s %s: PASS without evidence", r.PathID, c.Check)
+			}
+		}
+	}
+
+	dir := t.TempDir()
+	files, err := scan.WriteBundle(dir, res, []string{"json", "markdown", "csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"matrix.json", "matrix.md", "matrix.csv", "evidence/probe-report.json", "evidence/policy-report.json", "evidence/inventory.json", "SHA256SUMS"} {
+		if !contains(files, want) {
+			t.Errorf("bundle lacks %s (has %v)", want, files)
+		}
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "matrix.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	schematest.Validate(t, matrix.Schema, data)
+	var back matrix.Matrix
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range back.Evidence {
+		if len(e.SHA256) != 64 {
+			t.Errorf("evidence %s has no hash in the matrix", e.ID)
+		}
+	}
+	sums, _ := os.ReadFile(filepath.Join(dir, "SHA256SUMS"))
+	if !bytes.Contains(sums, []byte("evidence/probe-report.json")) {
+		t.Error("SHA256SUMS does not cover the evidence")
+	}
+	for _, f := range files {
+		b, _ := os.ReadFile(filepath.Join(dir, f))
+		if bytes.Contains(b, []byte("PRIVATE KEY")) {
+			t.Errorf("%s holds a private key", f)
+		}
+	}
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
