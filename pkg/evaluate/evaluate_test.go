@@ -74,7 +74,7 @@ func goodMTLS() evidence.ProbeResult {
 		Target:    evidence.Target{Host: "127.0.0.1", Port: 40001, Service: &evidence.ServicePort{Namespace: "b", Name: "api", Port: 8443}},
 		Plaintext: evidence.PlaintextProbe{Tested: true, Accepted: false, Evidence: "connection reset"},
 		TLS: evidence.TLSProbe{Tested: true, Offered: true, ClientAuth: "required",
-			Versions: []evidence.TLSVersion{{Version: "TLSv1.2", CipherSuites: []string{"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}}, {Version: "TLSv1.3", CipherSuites: []string{"TLS_AES_128_GCM_SHA256"}}},
+			Versions:     []evidence.TLSVersion{{Version: "TLSv1.2", CipherSuites: []string{"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}}, {Version: "TLSv1.3", CipherSuites: []string{"TLS_AES_128_GCM_SHA256"}}},
 			Certificates: []evidence.Certificate{{Subject: "CN=api", NotBefore: now.Add(-time.Hour), NotAfter: now.Add(90 * 24 * time.Hour), KeyType: "ECDSA", KeyBits: 256}},
 			Verification: &evidence.Verification{Checked: true, Trusted: true, HostnameMatch: true, Name: "api.b.svc.cluster.local"}},
 	}
