@@ -103,6 +103,7 @@ run is NOT-TESTED with its reason, never PASS.
 		newCaptureCmd(s),
 		newProbeCmd(s),
 		newPolicyCmd(s),
+		newImagesCmd(s),
 	)
 	return root
 }

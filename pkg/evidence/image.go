@@ -28,6 +28,9 @@ type Image struct {
 	Layers  int   `json:"layers,omitempty"`
 	Entries int   `json:"entries,omitempty"`
 	Bytes   int64 `json:"bytes,omitempty"`
+	// Env is the pod environment the verdicts assumed (GODEBUG,
+	// OPENSSL_CONF, OPENSSL_MODULES), over the image config's.
+	Env []string `json:"env,omitempty"`
 	// Warnings are problems that did not stop the inspection (entries
 	// skipped as unsafe, for example).
 	Warnings []string `json:"warnings,omitempty"`

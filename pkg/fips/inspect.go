@@ -64,7 +64,7 @@ func failed(ref string, err error) evidence.Image {
 }
 
 func inspect(ctx context.Context, ref string, img v1.Image, o *options, cat *cryptoref.CMVPCatalog) (out evidence.Image) {
-	out = evidence.Image{Ref: ref, Binaries: []evidence.Binary{}, Verdict: VerdictUnknown}
+	out = evidence.Image{Ref: ref, Binaries: []evidence.Binary{}, Verdict: VerdictUnknown, Env: PodEnv(o.env)}
 	defer func() {
 		if r := recover(); r != nil {
 			out.Binaries = []evidence.Binary{}
@@ -113,6 +113,7 @@ func inspect(ctx context.Context, ref string, img v1.Image, o *options, cat *cry
 	for k, v := range o.env {
 		j.env[k], j.envFrom[k] = v, "the pod's"
 	}
+
 	j.distro = fs.detectDistro()
 	out.Distro = j.distro
 	j.ossl = fs.opensslSetupOf(j.env)

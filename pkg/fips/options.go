@@ -176,3 +176,19 @@ func makeOptions(opts []Option) (*options, error) {
 	}
 	return o, nil
 }
+
+// envKeys are the environment variables that change a verdict.
+var envKeys = []string{"GODEBUG", "OPENSSL_CONF", "OPENSSL_MODULES"}
+
+// PodEnv picks, from a container's literal environment, the variables that
+// change a verdict (GODEBUG, OPENSSL_CONF, OPENSSL_MODULES) as sorted
+// "KEY=VALUE" entries for WithEnv; nil when there are none.
+func PodEnv(env map[string]string) []string {
+	var out []string
+	for _, k := range envKeys {
+		if v, ok := env[k]; ok {
+			out = append(out, k+"="+v)
+		}
+	}
+	return out
+}
