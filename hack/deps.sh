@@ -19,6 +19,7 @@ pkgs=(
   iproute2         # network namespaces and veth pairs
   binutils         # readelf (fips benchmark peer)
   libssl-dev       # a C program linked against libcrypto; go-crypto-openssl child
+  gcc libc6-dev    # cgo builds and the C programs of the fips tests (static libc too)
   curl             # real HTTP clients in captures
   ca-certificates
 )
