@@ -313,11 +313,11 @@ func (j *judge) judgeGo(b *evidence.Binary, f *elfFacts) {
 			add(m.module, m.verdict, m.evidence...)
 		}
 	}
-	if len(verdicts) == 0 {
-		b.Verdict = VerdictNoCrypto
-		return
-	}
 	b.Verdict = Weakest(verdicts...)
+	if g.NamesFrom == "bytes" {
+		b.Evidence = append(b.Evidence, fmt.Sprintf("tentatively %s, %s; but the linked functions were recovered by a byte search only, which proves neither", b.Backend, b.Verdict))
+		b.Verdict = VerdictUnknown
+	}
 }
 
 func versionedFIPS(n goNames) string {

@@ -3,7 +3,10 @@ package fips
 import (
 	"archive/zip"
 	"bytes"
+	"debug/elf"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -228,5 +231,82 @@ func TestJava(t *testing.T) {
 				t.Errorf("format %s language %s", b.Format, b.Language)
 			}
 		})
+	}
+}
+
+// TestRHELProvider is case 12 with a C program: a RHEL 9 image whose
+// OpenSSL FIPS provider (stand-in, version 3.0.7) loads only on a
+// FIPS-mode node.
+func TestRHELProvider(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds real binaries")
+	}
+	lib := debianLibcrypto(t)
+	digest := cBin(t, "digest", "digest.c", "-lcrypto")
+	prov := cBin(t, "fipsprov-3.0.7", "-shared", "-fPIC", `-DFIPSPROV_VERSION="3.0.7"`, "fipsprov.c")
+	rhelCnf := "openssl_conf = openssl_init\n.include = /etc/crypto-policies/back-ends/opensslcnf.config\n[openssl_init]\nproviders = provider_sect\n[provider_sect]\ndefault = default_sect\n[default_sect]\nactivate = 1\n"
+	ref := layoutOf(t, nil,
+		imagebuild.File{Path: "etc/os-release", Data: []byte("NAME=\"Red Hat Enterprise Linux\"\nID=\"rhel\"\nVERSION_ID=\"9.4\"\n")},
+		imagebuild.File{Path: "etc/pki/tls/openssl.cnf", Data: []byte(rhelCnf)},
+		imagebuild.File{Path: "usr/lib64/libcrypto.so.3", Source: lib, Mode: 0o644},
+		imagebuild.File{Path: "usr/lib64/ossl-modules/fips.so", Source: prov, Mode: 0o644},
+		imagebuild.File{Path: "usr/bin/digest", Source: digest},
+	)
+	for _, tt := range []struct {
+		hostFIPS bool
+		verdict  string
+	}{{false, "unknown"}, {true, "validated"}} {
+		im := inspectOne(t, ref, WithHostFIPS(tt.hostFIPS))
+		b := binaryAt(t, im, "/usr/bin/digest")
+		got := summarise(b)
+		if got.Verdict != tt.verdict || len(got.Modules) == 0 || got.Modules[0] != "Red Hat Enterprise Linux 9 - OpenSSL FIPS Provider | 3.0.7 | #4857 | active" || im.Distro != "rhel9" {
+			t.Errorf("host FIPS %v: %+v on %s, evidence %q", tt.hostFIPS, got, im.Distro, b.Evidence)
+		}
+	}
+}
+
+// TestNode is case 19 with the machine's own Node.js, when it has one:
+// official builds bundle OpenSSL statically, distribution builds link the
+// system's. Neither is validated here.
+func TestNode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads a large binary")
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("no node on this machine")
+	}
+	node, _ = filepath.EvalSymlinks(node)
+	im := inspectOne(t, layoutOf(t, nil, imagebuild.File{Path: "usr/local/bin/node", Source: node}))
+	b := binaryAt(t, im, "/usr/local/bin/node")
+	if b.Verdict != VerdictNotValidated || (b.Backend != BackendOpenSSLStatic && b.Backend != BackendOpenSSL) {
+		t.Errorf("node: %+v", summarise(b))
+	}
+}
+
+// TestPclntabGone zeroes the pclntab of a real GOFIPS140=v1.0.0 binary:
+// names come only from a byte search, which never yields "validated".
+func TestPclntabGone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds real binaries")
+	}
+	bin := goBin(t, imagebuild.GoBuild{Dir: "crypto", GOFIPS140: "v1.0.0", LDFlags: "-s -w"})
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := elf.NewFile(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := f.Section(".gopclntab")
+	if s == nil {
+		t.Fatal("no .gopclntab")
+	}
+	clear(data[s.Offset : s.Offset+s.Size])
+	im := inspectOne(t, layoutOf(t, nil, imagebuild.File{Path: "app", Data: data, Mode: 0o755}))
+	b := binaryAt(t, im, "/app")
+	if b.Verdict != VerdictUnknown || !hasEvidence(b, "byte search") {
+		t.Errorf("%+v %q", summarise(b), b.Evidence)
 	}
 }
