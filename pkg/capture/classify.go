@@ -140,6 +140,7 @@ func classifyTLS(f *flow, c, s []byte, starttls string, final bool) analysis {
 		if tlsparse.IsClientHelloStart(c) {
 			// A hello whose bytes never all arrived (snaplen, loss, cap).
 			a.class = ClassTLSIncomplete
+			a.tls = &evidence.FlowTLS{ClientCertificate: CertUnknown, STARTTLS: starttls, ALPN: []string{}}
 			return a
 		}
 		a.class = ClassTLSNoHandshake
