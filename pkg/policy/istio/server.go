@@ -167,6 +167,9 @@ func (b *backend) serverReason() string {
 		if b.sm.mode != security.PeerAuthentication_MutualTLS_STRICT {
 			r += "; in ambient only STRICT refuses plaintext, so plaintext is accepted"
 		}
+		if b.waypoint != "" && b.waypoint != "none" {
+			r += "; the Service uses waypoint " + b.waypoint + ", which accepts HBONE only and applies DestinationRules for ambient clients"
+		}
 		return r
 	default:
 		return fmt.Sprintf("server %s (sidecar) on target port %d: %s", b.name, b.targetPort, b.sm.reason)
