@@ -1,0 +1,60 @@
+package tls
+
+import (
+	"bytes"
+	"testing"
+)
+
+func FuzzServerHello(f *testing.F) {
+	f.Add(serverHello(VersionTLS12, 0xc02f, nil, nil))
+	f.Add(serverHello(VersionTLS12, 0x1301, helloRetryRandom, exts(ext(extSupportedVersions, 3, 4), ext(extKeyShare, 0, 0x1d))))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		sh, err := ParseServerHello(b)
+		if err != nil {
+			return
+		}
+		if sh.LegacyVersion>>8 != 3 {
+			t.Errorf("accepted legacy version %x", sh.LegacyVersion)
+		}
+		if sh.RetryRequest != bytes.Equal(b[2:34], helloRetryRandom) {
+			t.Errorf("HelloRetryRequest flag %v disagrees with the random", sh.RetryRequest)
+		}
+	})
+}
+
+func FuzzCertificateMessages(f *testing.F) {
+	f.Add([]byte{0, 0, 6, 0, 0, 3, 1, 2, 3}, uint16(VersionTLS12))
+	f.Add([]byte{1, 1, 0, 2, 8, 4, 0, 4, 0, 2, 0x30, 0}, uint16(VersionTLS12))
+	f.Fuzz(func(t *testing.T, b []byte, v uint16) {
+		if certs, err := parseCertificateList(b); err == nil && len(certs) > 16 {
+			t.Errorf("%d certificates accepted", len(certs))
+		}
+		if cr, err := parseCertificateRequest(b, v); err == nil {
+			for _, dn := range cr.CAs {
+				distinguishedName(dn)
+			}
+		}
+		serverKeyExchangeGroup(b)
+	})
+}
+
+func FuzzRecords(f *testing.F) {
+	f.Add(record(recordHandshake, handshake(typeServerHello, serverHello(VersionTLS12, 0xc02f, nil, nil))))
+	f.Add(record(recordAlert, []byte{2, 40}))
+	f.Add([]byte("HTTP/1.1 200 OK\r\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		hr := newHandshakeReader(bytes.NewReader(b))
+		for i := 0; i < 100; i++ {
+			m, err := hr.next()
+			if err != nil {
+				return
+			}
+			if len(m.body) > maxHandshakeLen {
+				t.Fatalf("message of %d bytes", len(m.body))
+			}
+			if m.typ == typeServerHello {
+				ParseServerHello(m.body)
+			}
+		}
+	})
+}
