@@ -84,7 +84,9 @@ func TestProbeXCryptoServer(t *testing.T) {
 			}()
 		}
 	}()
-	dial := func(ctx context.Context) (net.Conn, error) { return (&net.Dialer{}).DialContext(ctx, "tcp", ln.Addr().String()) }
+	dial := func(ctx context.Context) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "tcp", ln.Addr().String())
+	}
 	o, err := Probe(context.Background(), dial, 2*time.Second)
 	if err != nil {
 		t.Fatal(err)

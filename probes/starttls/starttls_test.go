@@ -29,7 +29,10 @@ func tlsConfig(t *testing.T) *tls.Config {
 
 type responder func(c net.Conn, r *bufio.Reader) bool // true: start TLS
 
-func readLine(r *bufio.Reader) string { l, _ := r.ReadString('\n'); return strings.TrimRight(l, "\r\n") }
+func readLine(r *bufio.Reader) string {
+	l, _ := r.ReadString('\n')
+	return strings.TrimRight(l, "\r\n")
+}
 
 var responders = map[string]responder{
 	"smtp": func(c net.Conn, r *bufio.Reader) bool {

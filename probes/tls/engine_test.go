@@ -2,8 +2,8 @@ package tls
 
 import (
 	"context"
-	"encoding/base64"
 	stdtls "crypto/tls"
+	"encoding/base64"
 	"errors"
 	"io"
 	"log"
