@@ -115,10 +115,9 @@ func serve(t *testing.T, cfg *tls.Config, resp responder) string {
 				if !resp(c, r) {
 					return
 				}
-				if r.Buffered() > 0 {
-					return // the client spoke TLS before it was told to
-				}
-				tls.Server(c, cfg).Handshake()
+				// A MySQL client sends its ClientHello right after the
+				// SSLRequest: it may already sit in r.
+				tls.Server(&bufferedConn{Conn: c, r: r}, cfg).Handshake()
 			}()
 		}
 	}()
@@ -208,3 +207,10 @@ func TestUpgradeRefused(t *testing.T) {
 		t.Error("unknown protocol accepted")
 	}
 }
+
+type bufferedConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (b *bufferedConn) Read(p []byte) (int, error) { return b.r.Read(p) }
