@@ -329,3 +329,37 @@ func TestOptions(t *testing.T) {
 		t.Errorf("bad reference: %v %+v", err, rep)
 	}
 }
+
+// TestTwoGigabyteLayer streams a layer that decompresses to 2 GiB (a
+// multi-member gzip of a few MB) under the default limits: it is refused
+// with a clear error, without holding it in memory.
+func TestTwoGigabyteLayer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("decompresses 2 GiB")
+	}
+	const size = 2 << 30
+	var blob bytes.Buffer
+	blob.Write(gz(t, tarHeaderOnly(t, "big", size)))
+	chunk := gz(t, make([]byte, 1<<20))
+	for i := 0; i < size>>20; i++ {
+		blob.Write(chunk)
+	}
+	im, err := InspectImage(context.Background(), "big", rawImage(t, blob.Bytes()), WithTime(testDay))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if im.Verdict != VerdictUnknown || len(im.Errors) != 1 || !strings.Contains(im.Errors[0], "larger than the limit of 2147483647 bytes") {
+		t.Errorf("verdict %s errors %q", im.Verdict, im.Errors)
+	}
+}
+
+// tarHeaderOnly is the 512-byte header of one regular file of size bytes.
+func tarHeaderOnly(t testing.TB, name string, size int64) []byte {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	if err := tw.WriteHeader(&tar.Header{Name: name, Typeflag: tar.TypeReg, Size: size, Mode: 0o644}); err != nil {
+		t.Fatal(err)
+	}
+	tw.Flush()
+	return buf.Bytes()[:512]
+}
