@@ -7,6 +7,7 @@ import (
 	"github.com/sc8scan/sc8scan/pkg/evidence"
 	"github.com/sc8scan/sc8scan/pkg/inventory"
 	"github.com/sc8scan/sc8scan/pkg/policy/istio"
+	"github.com/sc8scan/sc8scan/pkg/policy/linkerd"
 )
 
 // ErrNothingToEvaluate is returned when the inventory holds neither paths
@@ -39,7 +40,8 @@ func WithClusterDomain(d string) Option { return func(o *options) { o.clusterDom
 func WithScanner(name string) Option { return func(o *options) { o.scanner = name } }
 
 // Predict returns, for every path of inv, what the declared mesh policy
-// predicts on the wire, with the mesh-wide TLS settings and the findings on
+// predicts on the wire (Linkerd decides the paths that touch a
+// Linkerd-meshed workload, Istio all others), with the mesh-wide TLS settings and the findings on
 // the policy objects. It fails only when nothing can be evaluated.
 func Predict(inv *inventory.Inventory, opts ...Option) (*evidence.PolicyReport, error) {
 	o := &options{log: slog.New(slog.DiscardHandler), scanner: "sc8scan"}
@@ -50,12 +52,22 @@ func Predict(inv *inventory.Inventory, opts ...Option) (*evidence.PolicyReport, 
 		return nil, ErrNothingToEvaluate
 	}
 	e := istio.NewEngine(inv, istio.Config{RootNamespace: o.rootNamespace, ClusterDomain: o.clusterDomain, Logger: o.log})
+	l := linkerd.NewEngine(inv)
 	rep := &evidence.PolicyReport{
 		Header:   evidence.NewHeader(evidence.KindPolicyReport, o.scanner),
-		Paths:    e.Report(),
+		Paths:    make([]evidence.PolicyPath, 0, len(inv.Paths)),
 		Mesh:     e.Mesh(),
 		Findings: e.Findings(),
 	}
-	o.log.Debug("policy predicted", "paths", len(rep.Paths), "findings", len(rep.Findings))
+	nl := 0
+	for _, p := range inv.Paths {
+		if l.Applies(p) {
+			rep.Paths = append(rep.Paths, l.Predict(p))
+			nl++
+			continue
+		}
+		rep.Paths = append(rep.Paths, e.PredictPath(p))
+	}
+	o.log.Debug("policy predicted", "paths", len(rep.Paths), "linkerdPaths", nl, "findings", len(rep.Findings))
 	return rep, nil
 }

@@ -806,32 +806,36 @@ func outcome(send sendKind, b *backend) (string, string) {
 func (e *Engine) Report() []evidence.PolicyPath {
 	out := make([]evidence.PolicyPath, 0, len(e.inv.Paths))
 	for _, p := range e.inv.Paths {
-		c := e.ClientOf(p.Source)
-		pp := evidence.PolicyPath{
-			PathID: p.ID,
-			Source: evidence.PolicySource{Namespace: p.Source.Namespace, Workload: p.Source.Name, Mesh: c.Mesh},
-			Destination: evidence.PolicyDestination{Namespace: p.Destination.Namespace, Service: p.Destination.Name,
-				Port: int(p.Port.Port), TargetPort: int(p.Port.TargetPort)},
-		}
-		o, ok := e.Evaluate(c, p.Destination, p.Port.Port)
-		if !ok {
-			pp.Server = evidence.PolicySide{Mode: ModeNone}
-			pp.Client = evidence.PolicySide{Mode: ClientNone}
-			pp.Expected = ExpectPlaintext
-			pp.PlaintextAccepted = true
-			pp.Reasons = []string{fmt.Sprintf("Service %s port %d is not in the inventory, so nothing is known of its server side; plaintext is assumed", p.Destination, p.Port.Port)}
-			out = append(out, pp)
-			continue
-		}
-		if pp.Destination.TargetPort == 0 {
-			pp.Destination.TargetPort = int(o.TargetPort)
-		}
-		pp.Server = evidence.PolicySide{Mode: o.ServerMode, Policy: o.ServerPolicy}
-		pp.Client = evidence.PolicySide{Mode: o.ClientMode, Policy: o.ClientPolicy}
-		pp.Expected = o.Expected
-		pp.PlaintextAccepted = o.PlaintextAccepted
-		pp.Reasons = o.Reasons()
-		out = append(out, pp)
+		out = append(out, e.PredictPath(p))
 	}
 	return out
+}
+
+// PredictPath evaluates one path of the inventory.
+func (e *Engine) PredictPath(p inventory.Path) evidence.PolicyPath {
+	c := e.ClientOf(p.Source)
+	pp := evidence.PolicyPath{
+		PathID: p.ID,
+		Source: evidence.PolicySource{Namespace: p.Source.Namespace, Workload: p.Source.Name, Mesh: c.Mesh},
+		Destination: evidence.PolicyDestination{Namespace: p.Destination.Namespace, Service: p.Destination.Name,
+			Port: int(p.Port.Port), TargetPort: int(p.Port.TargetPort)},
+	}
+	o, ok := e.Evaluate(c, p.Destination, p.Port.Port)
+	if !ok {
+		pp.Server = evidence.PolicySide{Mode: ModeNone}
+		pp.Client = evidence.PolicySide{Mode: ClientNone}
+		pp.Expected = ExpectPlaintext
+		pp.PlaintextAccepted = true
+		pp.Reasons = []string{fmt.Sprintf("Service %s port %d is not in the inventory, so nothing is known of its server side; plaintext is assumed", p.Destination, p.Port.Port)}
+		return pp
+	}
+	if pp.Destination.TargetPort == 0 {
+		pp.Destination.TargetPort = int(o.TargetPort)
+	}
+	pp.Server = evidence.PolicySide{Mode: o.ServerMode, Policy: o.ServerPolicy}
+	pp.Client = evidence.PolicySide{Mode: o.ClientMode, Policy: o.ClientPolicy}
+	pp.Expected = o.Expected
+	pp.PlaintextAccepted = o.PlaintextAccepted
+	pp.Reasons = o.Reasons()
+	return pp
 }
