@@ -424,6 +424,18 @@ var policyCases = []policyCase{
 		f.w.apply(meshConfig("rootNamespace: mesh-root\n"), pa("mesh-root", "default", mode("STRICT")), pa("istio-system", "default", mode("DISABLE")))
 		return f.w, []check{{from: f.naked, to: f.svc, port: 80, want: res("STRICT", "mesh-root/default", "NONE", "", "broken", false)}}
 	}},
+	{"Istio ingress gateway: the Gateway server decides", "Gateway servers, not PeerAuthentication, govern gateway listeners", func(t testing.TB) (*world, []check) {
+		f := std(t)
+		gw := f.w.wl("istio-system", "istio-ingressgateway", inventory.MeshSidecar, withLabel("istio", "ingressgateway"))
+		svc := f.w.svc("istio-system", "istio-ingressgateway", []portMap{{443, 8443}, {80, 8080}, {15021, 15021}}, gw)
+		f.w.apply(meshStrict, "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: public, namespace: istio-system}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: [shop.example.com]\n    tls: {mode: SIMPLE, credentialName: shop}\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [shop.example.com]\n    tls: {httpsRedirect: true}\n")
+		return f.w, []check{
+			{from: f.naked, to: svc, port: 443, want: res("NONE", "istio-system/public", "NONE", "", "tls", false)},
+			{from: f.client, to: svc, port: 443, want: res("NONE", "istio-system/public", "AUTO", "", "tls", false)},
+			{from: f.naked, to: svc, port: 80, want: res("NONE", "istio-system/public", "NONE", "", "plaintext", true), reason: "redirect"},
+			{from: f.naked, to: svc, port: 15021, want: res("NONE", "", "NONE", "", "broken", false), reason: "no Gateway server"},
+		}
+	}},
 	{"ExternalName service is mesh-external", "auto mTLS does not apply to meshExternal services", func(t testing.TB) (*world, []check) {
 		f := std(t)
 		ext := f.w.svc("s", "ext", []portMap{{443, 443}})

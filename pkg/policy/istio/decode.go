@@ -376,16 +376,26 @@ func (d *decoder) virtualService(o inventory.Object, domain string) ([]routedSub
 	return out, true
 }
 
-func (d *decoder) gateway(o inventory.Object) ([]evidence.GatewayTLS, bool) {
+// gwServer is one server of a Gateway, as the gateway pods it selects
+// serve it.
+type gwServer struct {
+	gateway  string // ns/name
+	selector map[string]string
+	port     int32 // the Service port the server listens on
+	mode     string
+}
+
+func (d *decoder) gateway(o inventory.Object) ([]evidence.GatewayTLS, []gwServer, bool) {
 	env, m, ok := d.open(o, "networking.istio.io")
 	if !ok {
-		return nil, false
+		return nil, nil, false
 	}
 	var spec networking.Gateway
 	if !d.spec(m, env.Spec, &spec) {
-		return nil, false
+		return nil, nil, false
 	}
 	var out []evidence.GatewayTLS
+	var servers []gwServer
 	for _, s := range spec.GetServers() {
 		g := evidence.GatewayTLS{Gateway: m.ref(), Port: int(s.GetPort().GetNumber()), Hosts: s.GetHosts()}
 		tls := s.GetTls()
@@ -409,8 +419,9 @@ func (d *decoder) gateway(o inventory.Object) ([]evidence.GatewayTLS, bool) {
 			}
 		}
 		out = append(out, g)
+		servers = append(servers, gwServer{gateway: m.ref(), selector: spec.GetSelector(), port: int32(s.GetPort().GetNumber()), mode: g.Mode})
 	}
-	return out, true
+	return out, servers, true
 }
 
 // resolveHost turns a short host into an FQDN in ns, as istiod's

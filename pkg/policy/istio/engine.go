@@ -37,21 +37,22 @@ type Config struct {
 // with NewEngine and evaluate as many paths as needed; it is not safe for
 // concurrent use while being built, and read-only afterwards.
 type Engine struct {
-	inv      *inventory.Inventory
-	ms       meshSettings
-	domain   string
-	log      *slog.Logger
-	pa       *peerAuthIndex
-	dr       *drIndex
-	routed   map[string][]routedSubset // by host FQDN
-	nsLabels map[string]map[string]string
-	wl       map[inventory.WorkloadRef]int
-	svc      map[inventory.ServiceRef]int
-	nsID     map[string]int
-	pods     map[inventory.ServiceRef]int // pod ns/name (ServiceRef reused as a name pair)
-	servers  [][]*serverSide              // per service, per port
-	gateways []evidence.GatewayTLS
-	findings []evidence.Finding
+	inv       *inventory.Inventory
+	ms        meshSettings
+	domain    string
+	log       *slog.Logger
+	pa        *peerAuthIndex
+	dr        *drIndex
+	routed    map[string][]routedSubset // by host FQDN
+	nsLabels  map[string]map[string]string
+	wl        map[inventory.WorkloadRef]int
+	svc       map[inventory.ServiceRef]int
+	nsID      map[string]int
+	pods      map[inventory.ServiceRef]int // pod ns/name (ServiceRef reused as a name pair)
+	servers   [][]*serverSide              // per service, per port
+	gateways  []evidence.GatewayTLS
+	gwServers []gwServer
+	findings  []evidence.Finding
 }
 
 // serverSide is what a Service port leads to, independent of the client.
@@ -127,8 +128,9 @@ func NewEngine(inv *inventory.Inventory, cfg Config) *Engine {
 				}
 			}
 		case "Gateway":
-			if gs, ok := d.gateway(o); ok {
+			if gs, servers, ok := d.gateway(o); ok {
 				e.gateways = append(e.gateways, gs...)
+				e.gwServers = append(e.gwServers, servers...)
 			}
 		}
 	}
@@ -265,6 +267,20 @@ func (e *Engine) serverSide(s *inventory.Service, sp inventory.ServicePort) *ser
 		}
 		seen[k] = true
 		b.sm = e.pa.compose(s.Namespace, b.labels, b.targetPort)
+		if isGateway(b.labels) {
+			// Gateway proxies are endpoints for mesh mTLS only when labelled so.
+			b.gateway, b.tlsMode = true, b.labels[labelTLSMode] == "istio"
+			for i := range e.gwServers {
+				g := &e.gwServers[i]
+				if len(g.selector) > 0 && selects(g.selector, b.labels) {
+					b.gwSeen = true
+					if g.port == sp.Port {
+						b.gw = g
+						break
+					}
+				}
+			}
+		}
 		if b.mesh == inventory.MeshAmbient {
 			b.waypoint = s.Labels[labelUseWaypoint]
 		}
@@ -611,7 +627,10 @@ func (e *Engine) evaluate(c Client, s *inventory.Service, port int32, ss *server
 		if sr := serverRank(l.b.mode()); sr < weakest {
 			weakest = sr
 			o.ServerMode, o.ServerPolicy = l.b.mode(), l.b.sm.policy
-			if l.b.mesh == inventory.MeshNone {
+			switch {
+			case l.b.gateway && l.b.gw != nil:
+				o.ServerPolicy = l.b.gw.gateway
+			case l.b.mesh == inventory.MeshNone || (l.b.gateway && l.b.gwSeen):
 				o.ServerPolicy = ""
 			}
 			o.TargetPort = l.b.targetPort
@@ -746,6 +765,9 @@ func outcome(send sendKind, b *backend) (string, string) {
 		mesh, excluded, mode = b.mesh, b.excluded, b.sm.mode
 	}
 	strict := mode == security.PeerAuthentication_MutualTLS_STRICT
+	if b != nil && b.gateway && b.gwSeen {
+		return gatewayOutcome(send, b)
+	}
 	switch {
 	case mesh == inventory.MeshAmbient:
 		switch send {
@@ -800,6 +822,44 @@ func outcome(send sendKind, b *backend) (string, string) {
 		}
 		return ExpectPlaintext, "the client sends plaintext and the server is PERMISSIVE, so it accepts it"
 	}
+}
+
+// gatewayOutcome is what a gateway proxy's listener does with what the
+// client sends: its Gateway server decides, not PeerAuthentication.
+func gatewayOutcome(send sendKind, b *backend) (string, string) {
+	if b.gw == nil {
+		return ExpectBroken, "no Gateway server listens on this port of the gateway, so connections are refused"
+	}
+	switch b.gw.mode {
+	case "NONE":
+		if send == sendMTLS {
+			return ExpectBroken, "the client sends Istio mTLS but the Gateway server on this port speaks plaintext"
+		}
+		return ExpectPlaintext, "the Gateway server on this port has no TLS: requests arrive in plaintext"
+	case "REDIRECT":
+		return ExpectPlaintext, "the Gateway server on this port accepts plaintext HTTP only to redirect it to HTTPS (the first request still travels in plaintext)"
+	case "ISTIO_MUTUAL":
+		if send == sendMTLS || send == sendHBONE {
+			return ExpectMTLS, "the Gateway server terminates Istio mTLS"
+		}
+		return ExpectBroken, "the Gateway server requires Istio mTLS and the client does not send it"
+	default:
+		if send == sendMTLS {
+			return ExpectBroken, "the client sends Istio mTLS but the Gateway server expects TLS with its own certificate"
+		}
+		return ExpectTLS, "the Gateway server on this port terminates (or passes through) TLS in mode " + b.gw.mode + ": clients must speak TLS"
+	}
+}
+
+// isGateway reports whether pod labels mark an Istio gateway proxy.
+func isGateway(labels map[string]string) bool {
+	switch labels["istio"] {
+	case "ingressgateway", "egressgateway", "eastwestgateway":
+		return true
+	}
+	_, managed := labels["gateway.istio.io/managed"]
+	_, api := labels["gateway.networking.k8s.io/gateway-name"]
+	return managed || api
 }
 
 // Report evaluates every path of the inventory.

@@ -134,13 +134,16 @@ type backend struct {
 	sm         serverMode
 	excluded   bool // target port bypasses the sidecar
 	waypoint   string
-	reason     string // serverReason, rendered once
+	reason     string    // serverReason, rendered once
+	gateway    bool      // an Istio gateway proxy
+	gwSeen     bool      // some Gateway selects it
+	gw         *gwServer // the Gateway server on this Service port, or nil
 }
 
 // mode returns the server mode as reported: NONE when no proxy enforces
 // anything on the port.
 func (b *backend) mode() string {
-	if b.mesh == inventory.MeshNone || b.excluded {
+	if b.mesh == inventory.MeshNone || b.excluded || (b.gateway && b.gwSeen) {
 		return ModeNone
 	}
 	return b.sm.mode.String()
@@ -149,6 +152,9 @@ func (b *backend) mode() string {
 // plaintextAccepted reports whether an out-of-mesh client gets through in
 // plaintext.
 func (b *backend) plaintextAccepted() bool {
+	if b.gateway && b.gwSeen {
+		return b.gw != nil && (b.gw.mode == "NONE" || b.gw.mode == "REDIRECT")
+	}
 	if b.mesh == inventory.MeshNone || b.excluded {
 		return true
 	}
@@ -158,6 +164,10 @@ func (b *backend) plaintextAccepted() bool {
 // serverReason describes the backend's server side in words.
 func (b *backend) serverReason() string {
 	switch {
+	case b.gateway && b.gwSeen && b.gw != nil:
+		return fmt.Sprintf("server %s is an Istio gateway: Gateway %s decides port %d (TLS mode %s), not PeerAuthentication", b.name, b.gw.gateway, b.gw.port, b.gw.mode)
+	case b.gateway && b.gwSeen:
+		return fmt.Sprintf("server %s is an Istio gateway, and no Gateway server selecting it listens on this port", b.name)
 	case b.mesh == inventory.MeshNone:
 		return fmt.Sprintf("server %s has no sidecar and is not captured by ambient: nothing enforces mTLS on port %d, it accepts whatever the application accepts", b.name, b.targetPort)
 	case b.excluded:
