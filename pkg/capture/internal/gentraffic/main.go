@@ -29,7 +29,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: gentraffic client|server|reuse|h2c-server|grpc-client|proxy|smtp-server|smtp-client [flags]")
+		fmt.Fprintln(os.Stderr, "usage: gentraffic client|server|reuse|h2c-server|grpc-client|proxy|smtp-server|smtp-client|load|compare [flags]")
 		os.Exit(1)
 	}
 	var err error
@@ -50,6 +50,10 @@ func main() {
 		err = smtpServer(os.Args[2:])
 	case "smtp-client":
 		err = smtpClient(os.Args[2:])
+	case "load":
+		err = load(os.Args[2:])
+	case "compare":
+		err = compare(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
