@@ -10,3 +10,14 @@ for pkg in $(go list ./...); do
     go test -run '^$' -fuzz "^$f\$" -fuzztime "$t" "$pkg"
   done
 done
+# Keep what the fuzzer found interesting as corpus in the repository.
+for pkg in $(go list ./...); do
+  rel=${pkg#github.com/sc8scan/sc8scan/}
+  cache="$(go env GOCACHE)/fuzz/$pkg"
+  [ -d "$cache" ] || continue
+  for d in "$cache"/*/; do
+    name=$(basename "$d")
+    mkdir -p "$rel/testdata/fuzz/$name"
+    cp -n "$d"* "$rel/testdata/fuzz/$name/" 2>/dev/null || true
+  done
+done
