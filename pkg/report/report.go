@@ -11,17 +11,47 @@ import (
 )
 
 // Formats lists the formats Render accepts.
-var Formats = []string{"table", "markdown", "csv", "json"}
+var Formats = []string{"table", "markdown", "csv", "json", "html", "junit", "sarif", "oscal", "poam"}
 
-// Extension returns the file name extension of a format.
+// BundleFormats are the formats a scan bundle holds by default.
+var BundleFormats = []string{"json", "markdown", "csv", "html", "oscal", "junit", "sarif", "poam"}
+
+// Extension returns the file name extension of a format, distinct for
+// each format ("sarif.json", "oscal.json", "junit.xml", "poam.csv").
 func Extension(format string) string {
 	switch format {
 	case "markdown":
 		return "md"
 	case "table":
 		return "txt"
+	case "junit":
+		return "junit.xml"
+	case "sarif":
+		return "sarif.json"
+	case "oscal":
+		return "oscal.json"
+	case "poam":
+		return "poam.csv"
 	}
 	return format
+}
+
+// FileName returns the name of a format's file in the scan bundle:
+// matrix.<ext> for the matrix renderings, and the names the consuming
+// tools expect for the others (oscal-assessment-results.json, junit.xml,
+// sarif.json, poam.csv).
+func FileName(format string) string {
+	switch format {
+	case "oscal":
+		return "oscal-assessment-results.json"
+	case "junit":
+		return "junit.xml"
+	case "sarif":
+		return "sarif.json"
+	case "poam":
+		return "poam.csv"
+	}
+	return "matrix." + Extension(format)
 }
 
 // Options tune rendering.
@@ -46,6 +76,16 @@ func Render(w io.Writer, m *matrix.Matrix, format string, o Options) error {
 		return CSV(w, m)
 	case "json":
 		return JSON(w, m)
+	case "html":
+		return HTML(w, m)
+	case "junit":
+		return JUnit(w, m)
+	case "sarif":
+		return SARIF(w, m)
+	case "oscal":
+		return OSCAL(w, m)
+	case "poam":
+		return POAM(w, m)
 	}
 	return fmt.Errorf("unknown format %q (known: %s)", format, strings.Join(Formats, ", "))
 }

@@ -1,0 +1,430 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"encoding/xml"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sc8scan/sc8scan/pkg/internal/golden"
+	"github.com/sc8scan/sc8scan/pkg/matrix"
+)
+
+// rich is sample() with every status, a waiver, an expired waiver and
+// hostile text in the reasons.
+func rich() *matrix.Matrix {
+	m := sample()
+	m.Evidence = append(m.Evidence, matrix.Evidence{ID: "policy-report", Kind: "PolicyReport", File: "evidence/policy-report.json", SHA256: strings.Repeat("b", 64)})
+	add := func(id, src, dns, svc string, port int, cells map[string]matrix.Cell) {
+		r := matrix.Row{PathID: id, Source: matrix.Endpoint{Namespace: "shop", Kind: "Deployment", Name: src, Mesh: "none"},
+			Destination: matrix.Destination{Namespace: dns, Service: svc, Port: port, AppProtocol: "http", Mesh: "sidecar"}}
+		for _, c := range matrix.Catalog {
+			cell, ok := cells[c.ID]
+			if !ok {
+				cell = matrix.Cell{Status: matrix.NotTested, Reason: "no evidence: capture: not gathered"}
+			}
+			cell.Check = c.ID
+			r.Cells = append(r.Cells, cell)
+		}
+		m.Rows = append(m.Rows, r)
+	}
+	hostile := "<script>alert(1)</script> & \"quoted\" =HYPERLINK(\"http://x\")\nsecond line"
+	add("2d8b3e3a-7e5c-5f9a-9b22-8c3d4e5f6071", "cart", "shop", "frontend", 8080, map[string]matrix.Cell{
+		matrix.CheckPlaintextRefused:  {Status: matrix.Fail, Reason: hostile, Evidence: []string{"probe-report#results[1]"}},
+		matrix.CheckMeshPolicy:        {Status: matrix.Fail, Reason: "PERMISSIVE", Evidence: []string{"policy-report#paths[0]"}, Waiver: "W-1 (expired)"},
+		matrix.CheckServerCertificate: {Status: matrix.Error, Reason: "probe could not test TLS: reset", Evidence: []string{"probe-report#results[1]"}},
+		matrix.CheckCipherSuites:      {Status: matrix.Warn, Reason: "-transitional suite", Evidence: []string{"probe-report#results[1]"}},
+		matrix.CheckClientCertificate: {Status: matrix.Waived, Reason: "waived by W-2 until 2027-01-01", Evidence: []string{"probe-report#results[1]"}, Waiver: "W-2"},
+		matrix.CheckTLSMinVersion:     {Status: matrix.Pass, Reason: "TLSv1.2 and TLSv1.3 only", Evidence: []string{"probe-report#results[1]", "unknown-doc#x"}},
+		matrix.CheckFIPSCrypto:        {Status: matrix.NA, Reason: "no image"},
+	})
+	add("3e9c4f4b-8f6d-5a0b-8c33-9d4e5f607182", "checkout", "shop", "frontend", 8080, map[string]matrix.Cell{
+		matrix.CheckPlaintextRefused: {Status: matrix.Fail, Reason: "@plaintext", Evidence: []string{"probe-report#results[1]"}},
+		matrix.CheckEncryptedOnWire:  {Status: matrix.Warn, Reason: "flow seen in cleartext", Evidence: []string{"flow-report#flows[2]"}, Waiver: "W-3 (expired)"},
+	})
+	m.Waivers = []matrix.WaiverUse{
+		{ID: "W-1", Cells: 1, Expired: true, Expires: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Approver: "isso@example.gov", Justification: "<b>legacy</b>"},
+		{ID: "W-2", Cells: 1, Expires: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), Approver: "isso@example.gov", Justification: "public"},
+	}
+	m.Summarize()
+	return m
+}
+
+// empty is a matrix with no paths at all.
+func empty() *matrix.Matrix {
+	m := sample()
+	m.Rows = nil
+	m.Evidence = nil
+	m.Problems = nil
+	m.Summarize()
+	return m
+}
+
+func TestGoldenRich(t *testing.T) {
+	for _, f := range []string{"html", "junit", "sarif", "oscal", "poam"} {
+		var buf bytes.Buffer
+		if err := Render(&buf, rich(), f, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		golden.Assert(t, "rich."+Extension(f), buf.Bytes())
+	}
+}
+
+func TestFileNames(t *testing.T) {
+	got := map[string]string{}
+	for _, f := range BundleFormats {
+		got[f] = FileName(f)
+	}
+	want := map[string]string{"json": "matrix.json", "markdown": "matrix.md", "csv": "matrix.csv", "html": "matrix.html",
+		"oscal": "oscal-assessment-results.json", "junit": "junit.xml", "sarif": "sarif.json", "poam": "poam.csv"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("bundle file names (-want +got):\n%s", diff)
+	}
+	seen := map[string]string{}
+	for _, f := range Formats {
+		e := Extension(f)
+		if prev, ok := seen[e]; ok {
+			t.Errorf("formats %s and %s share the extension %s", prev, f, e)
+		}
+		seen[e] = f
+	}
+}
+
+// counted is what one format says about a matrix.
+type counted struct {
+	Fail, Error, Warn, Waived, Skipped int
+}
+
+func countJUnit(t *testing.T, data []byte) counted {
+	t.Helper()
+	var doc junitSuites
+	if err := xml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var c counted
+	failures, errors, skipped := 0, 0, 0
+	for _, s := range doc.Suites {
+		failures += s.Failures
+		errors += s.Errors
+		skipped += s.Skipped
+		for _, tc := range s.Cases {
+			switch {
+			case tc.Failure != nil:
+				c.Fail++
+			case tc.Error != nil:
+				c.Error++
+			case tc.Skipped != nil:
+				c.Skipped++
+			case strings.HasPrefix(tc.SystemOut, "WARN"):
+				c.Warn++
+			case strings.HasPrefix(tc.SystemOut, "WAIVED"):
+				c.Waived++
+			}
+		}
+	}
+	if failures != c.Fail || errors != c.Error || skipped != c.Skipped || doc.Failures != c.Fail || doc.Errors != c.Error {
+		t.Errorf("junit attributes (failures %d/%d, errors %d/%d, skipped %d) disagree with its testcases %+v", failures, doc.Failures, errors, doc.Errors, skipped, c)
+	}
+	return c
+}
+
+func countSARIF(t *testing.T, data []byte) counted {
+	t.Helper()
+	var doc sarifLog
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var c counted
+	for _, r := range doc.Runs[0].Results {
+		switch r.Properties["status"] {
+		case "FAIL":
+			c.Fail++
+		case "ERROR":
+			c.Error++
+		case "WARN":
+			c.Warn++
+		}
+	}
+	return c
+}
+
+func countOSCAL(t *testing.T, data []byte) counted {
+	t.Helper()
+	var doc oscalDocument
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var c counted
+	for _, o := range doc.AssessmentResults.Results[0].Observations {
+		for _, p := range o.Props {
+			if p.Name != "status" {
+				continue
+			}
+			switch p.Value {
+			case "FAIL":
+				c.Fail++
+			case "WARN":
+				c.Warn++
+			case "WAIVED":
+				c.Waived++
+			}
+		}
+	}
+	return c
+}
+
+var htmlFindingRE = regexp.MustCompile(`<li><span class="badge (fail|err|warn)">`)
+
+func countHTML(t *testing.T, data []byte) counted {
+	t.Helper()
+	var c counted
+	for _, m := range htmlFindingRE.FindAllSubmatch(data, -1) {
+		switch string(m[1]) {
+		case "fail":
+			c.Fail++
+		case "err":
+			c.Error++
+		case "warn":
+			c.Warn++
+		}
+	}
+	return c
+}
+
+// TestNewFormatsAgree renders each matrix in every new format and checks
+// that each tells the summary's story: the same FAIL (and ERROR, WARN,
+// WAIVED where the format carries them) counts.
+func TestNewFormatsAgree(t *testing.T) {
+	for name, m := range map[string]*matrix.Matrix{"sample": sample(), "rich": rich(), "empty": empty()} {
+		t.Run(name, func(t *testing.T) {
+			s := m.Summary.Counts
+			render := func(f string) []byte {
+				var buf bytes.Buffer
+				if err := Render(&buf, m, f, Options{}); err != nil {
+					t.Fatal(err)
+				}
+				return buf.Bytes()
+			}
+			tests := []struct {
+				format string
+				got    counted
+				want   counted
+			}{
+				{"junit", countJUnit(t, render("junit")), counted{Fail: s[matrix.Fail], Error: s[matrix.Error], Warn: s[matrix.Warn], Waived: s[matrix.Waived], Skipped: s[matrix.NotTested] + s[matrix.NA]}},
+				{"sarif", countSARIF(t, render("sarif")), counted{Fail: s[matrix.Fail], Error: s[matrix.Error], Warn: s[matrix.Warn]}},
+				{"oscal", countOSCAL(t, render("oscal")), counted{Fail: s[matrix.Fail], Warn: s[matrix.Warn], Waived: s[matrix.Waived]}},
+				{"html", countHTML(t, render("html")), counted{Fail: s[matrix.Fail], Error: s[matrix.Error], Warn: s[matrix.Warn]}},
+			}
+			for _, tt := range tests {
+				if diff := cmp.Diff(tt.want, tt.got); diff != "" {
+					t.Errorf("%s counts (-summary +%s):\n%s", tt.format, tt.format, diff)
+				}
+			}
+			// POA&M: every FAIL cell and every expired-waiver cell is one
+			// path id under exactly one row.
+			recs, err := csv.NewReader(bytes.NewReader(render("poam"))).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := 0
+			for _, r := range m.Rows {
+				for _, c := range r.Cells {
+					if c.Status == matrix.Fail || expiredWaiver(c) {
+						want++
+					}
+				}
+			}
+			got := 0
+			for _, r := range recs[1:] {
+				_, ids, _ := strings.Cut(r[6], " paths: ")
+				got += len(strings.Fields(ids))
+			}
+			if got != want {
+				t.Errorf("poam lists %d failing cells, the matrix has %d", got, want)
+			}
+		})
+	}
+}
+
+func TestHTMLSelfContainedAndEscaped(t *testing.T) {
+	var buf bytes.Buffer
+	if err := HTML(&buf, rich()); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	for _, bad := range []string{"<script", "<link", " src=", "url(", "@import", "<b>legacy"} {
+		if strings.Contains(page, bad) {
+			t.Errorf("page contains %q", bad)
+		}
+	}
+	for _, want := range []string{"&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;b&gt;legacy", "sc-8.1_obj", strings.Repeat("a", 64),
+		`class="s fail"`, "W-2", "shop/frontend:8080", "no evidence: capture: not gathered"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	// Every destination is one group.
+	if n := strings.Count(page, "<tbody>"); n != 3 {
+		t.Errorf("%d destination groups, want 3", n)
+	}
+}
+
+func TestJUnitMapping(t *testing.T) {
+	var buf bytes.Buffer
+	if err := JUnit(&buf, rich()); err != nil {
+		t.Fatal(err)
+	}
+	var doc junitSuites
+	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Suites) != len(matrix.Catalog) {
+		t.Fatalf("%d suites, want one per check", len(doc.Suites))
+	}
+	find := func(check, path string) junitCase {
+		for _, s := range doc.Suites {
+			if s.Name != check {
+				continue
+			}
+			for _, tc := range s.Cases {
+				if strings.HasPrefix(tc.Name, path) {
+					return tc
+				}
+			}
+		}
+		t.Fatalf("no testcase %s %s", check, path)
+		return junitCase{}
+	}
+	cart := "shop/cart -> shop/frontend:8080"
+	if tc := find(matrix.CheckClientCertificate, cart); tc.Failure != nil || tc.Skipped != nil || !strings.Contains(tc.SystemOut, "WAIVED") || !hasProp(tc, "waiver", "W-2") {
+		t.Errorf("waived cell: %+v", tc)
+	}
+	if tc := find(matrix.CheckFIPSCrypto, cart); tc.Skipped == nil || !strings.HasPrefix(tc.Skipped.Message, "not applicable") {
+		t.Errorf("N/A cell: %+v", tc)
+	}
+	if tc := find(matrix.CheckEncryptedOnWire, cart); tc.Skipped == nil || !strings.HasPrefix(tc.Skipped.Message, "not tested: no evidence") {
+		t.Errorf("NOT-TESTED cell: %+v", tc)
+	}
+	if tc := find(matrix.CheckServerCertificate, cart); tc.Error == nil {
+		t.Errorf("ERROR cell: %+v", tc)
+	}
+	if tc := find(matrix.CheckPlaintextRefused, cart); tc.Failure == nil || !strings.Contains(tc.Failure.Message, "<script>") {
+		t.Errorf("FAIL cell: %+v", tc)
+	}
+}
+
+func hasProp(tc junitCase, name, value string) bool {
+	for _, p := range tc.Properties {
+		if p.Name == name && p.Value == value {
+			return true
+		}
+	}
+	return false
+}
+
+func TestSARIFShape(t *testing.T) {
+	m := rich()
+	var buf bytes.Buffer
+	if err := SARIF(&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	var doc sarifLog
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Version != "2.1.0" || len(doc.Runs) != 1 {
+		t.Fatalf("version %s, %d runs", doc.Version, len(doc.Runs))
+	}
+	run := doc.Runs[0]
+	if len(run.Tool.Driver.Rules) != len(m.Checks) {
+		t.Errorf("%d rules, want %d", len(run.Tool.Driver.Rules), len(m.Checks))
+	}
+	for _, r := range run.Results {
+		rule := run.Tool.Driver.Rules[r.RuleIndex]
+		if rule.ID != r.RuleID {
+			t.Errorf("result %s points at rule %s", r.RuleID, rule.ID)
+		}
+		want := map[string]string{"FAIL": "error", "ERROR": "error", "WARN": "warning"}[r.Properties["status"].(string)]
+		if r.Level != want || r.Kind != "fail" {
+			t.Errorf("%s result: level %s kind %s", r.Properties["status"], r.Level, r.Kind)
+		}
+		if r.PartialFingerprints["pathId/v1"] != r.Properties["pathId"] || len(r.Locations) != 1 || !strings.Contains(r.Locations[0].LogicalLocations[0].Name, " -> ") {
+			t.Errorf("result without path fingerprint or location: %+v", r)
+		}
+	}
+	controls, _ := json.Marshal(run.Tool.Driver.Rules[0].Properties)
+	if !strings.Contains(string(controls), `"NIST-800-53:sc-8.1"`) {
+		t.Errorf("rule properties lack the controls: %s", controls)
+	}
+}
+
+func TestPOAM(t *testing.T) {
+	var buf bytes.Buffer
+	if err := POAM(&buf, rich()); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(POAMColumns, recs[0]); diff != "" {
+		t.Errorf("columns (-want +got):\n%s", diff)
+	}
+	col := map[string]int{}
+	for i, c := range recs[0] {
+		col[c] = i
+	}
+	type row struct{ source, asset, due, rating, deviation string }
+	var got []row
+	for _, r := range recs[1:] {
+		if len(r) != len(POAMColumns) {
+			t.Fatalf("row of %d fields", len(r))
+		}
+		for i, f := range r {
+			if t0 := strings.TrimLeft(f, " "); t0 != "" && strings.ContainsRune("=+-@", rune(t0[0])) {
+				t.Errorf("column %s starts a formula: %q", recs[0][i], f)
+			}
+			if strings.ContainsAny(f, "\r\n") {
+				t.Errorf("column %s spans lines: %q", recs[0][i], f)
+			}
+		}
+		if r[col["Original Detection Date"]] != "2026-11-27" || r[col["Weakness Detector Source"]] != "sc8scan v0.0.0-test" {
+			t.Errorf("detection: %q %q", r[col["Original Detection Date"]], r[col["Weakness Detector Source"]])
+		}
+		asset, _, _ := strings.Cut(r[col["Asset Identifier"]], " paths:")
+		got = append(got, row{r[col["Weakness Source Identifier"]], asset, r[col["Scheduled Completion Date"]], r[col["Original Risk Rating"]], r[col["Deviation Rationale"]]})
+	}
+	want := []row{
+		{"plaintext-refused", "data/redis:6379", "2026-12-27", "High", ""},
+		{"plaintext-refused", "shop/frontend:8080", "2026-12-27", "High", ""},
+		{"encrypted-on-wire", "shop/frontend:8080", "2026-12-27", "High", "Waiver W-3 (expired) no longer applies: the weakness is open again."},
+		{"mesh-policy-enforcing", "shop/frontend:8080", "2027-02-25", "Moderate", "Waiver W-1 (expired) no longer applies: the weakness is open again."},
+	}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(row{})); diff != "" {
+		t.Errorf("POA&M rows (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(recs[2][col["Asset Identifier"]], "2d8b3e3a-7e5c-5f9a-9b22-8c3d4e5f6071 3e9c4f4b-8f6d-5a0b-8c33-9d4e5f607182") {
+		t.Errorf("asset identifier lacks the path ids: %q", recs[2][col["Asset Identifier"]])
+	}
+}
+
+func TestCheckSeverity(t *testing.T) {
+	for _, c := range matrix.Catalog {
+		s := CheckSeverity(c.ID)
+		if s != High && s != Moderate && s != Low {
+			t.Errorf("%s: severity %q", c.ID, s)
+		}
+		if _, ok := remediation[c.ID]; !ok {
+			t.Errorf("%s: no remediation plan", c.ID)
+		}
+	}
+	if High.Days() != 30 || Moderate.Days() != 90 || Low.Days() != 180 {
+		t.Error("FedRAMP deadlines are 30, 90 and 180 days")
+	}
+}
