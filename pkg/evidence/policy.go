@@ -20,6 +20,24 @@ type PolicyPath struct {
 	Expected          string   `json:"expected"`
 	PlaintextAccepted bool     `json:"plaintextAccepted"`
 	Reasons           []string `json:"reasons"`
+	// Network is node-level encryption (Cilium WireGuard, IPsec or ztunnel)
+	// that covers the path below the mesh, when the cluster configures it.
+	// Expected stays the mesh-layer prediction.
+	Network *NetworkEncryption `json:"network,omitempty"`
+}
+
+// NetworkEncryption is transparent encryption by the CNI for one path.
+type NetworkEncryption struct {
+	Kind   string `json:"kind"`   // "wireguard", "ipsec", "ztunnel"
+	Policy string `json:"policy"` // ns/name of the ConfigMap that enables it
+	// CrossNode and SameNode say whether traffic between pods on different
+	// nodes, and on the same node, is encrypted.
+	CrossNode bool `json:"crossNode"`
+	SameNode  bool `json:"sameNode"`
+	// PodPairs counts the (source pod, backend pod) pairs of the path whose
+	// nodes are known; SameNodePairs those that share a node.
+	PodPairs      int `json:"podPairs"`
+	SameNodePairs int `json:"sameNodePairs"`
 }
 
 // PolicySource is the client side of a predicted path.

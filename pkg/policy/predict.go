@@ -6,6 +6,7 @@ import (
 
 	"github.com/sc8scan/sc8scan/pkg/evidence"
 	"github.com/sc8scan/sc8scan/pkg/inventory"
+	"github.com/sc8scan/sc8scan/pkg/policy/cilium"
 	"github.com/sc8scan/sc8scan/pkg/policy/istio"
 	"github.com/sc8scan/sc8scan/pkg/policy/linkerd"
 )
@@ -41,7 +42,8 @@ func WithScanner(name string) Option { return func(o *options) { o.scanner = nam
 
 // Predict returns, for every path of inv, what the declared mesh policy
 // predicts on the wire (Linkerd decides the paths that touch a
-// Linkerd-meshed workload, Istio all others), with the mesh-wide TLS settings and the findings on
+// Linkerd-meshed workload, Istio all others; Cilium's transparent
+// encryption is added beside them), with the mesh-wide TLS settings and the findings on
 // the policy objects. It fails only when nothing can be evaluated.
 func Predict(inv *inventory.Inventory, opts ...Option) (*evidence.PolicyReport, error) {
 	o := &options{log: slog.New(slog.DiscardHandler), scanner: "sc8scan"}
@@ -53,20 +55,24 @@ func Predict(inv *inventory.Inventory, opts ...Option) (*evidence.PolicyReport, 
 	}
 	e := istio.NewEngine(inv, istio.Config{RootNamespace: o.rootNamespace, ClusterDomain: o.clusterDomain, Logger: o.log})
 	l := linkerd.NewEngine(inv)
+	c := cilium.NewEngine(inv)
 	rep := &evidence.PolicyReport{
 		Header:   evidence.NewHeader(evidence.KindPolicyReport, o.scanner),
 		Paths:    make([]evidence.PolicyPath, 0, len(inv.Paths)),
 		Mesh:     e.Mesh(),
-		Findings: e.Findings(),
+		Findings: append(e.Findings(), c.Findings...),
 	}
 	nl := 0
 	for _, p := range inv.Paths {
+		var pp evidence.PolicyPath
 		if l.Applies(p) {
-			rep.Paths = append(rep.Paths, l.Predict(p))
+			pp = l.Predict(p)
 			nl++
-			continue
+		} else {
+			pp = e.PredictPath(p)
 		}
-		rep.Paths = append(rep.Paths, e.PredictPath(p))
+		c.Annotate(p, &pp)
+		rep.Paths = append(rep.Paths, pp)
 	}
 	o.log.Debug("policy predicted", "paths", len(rep.Paths), "linkerdPaths", nl, "findings", len(rep.Findings))
 	return rep, nil
