@@ -49,8 +49,15 @@ with --evidence FILE and used instead of gathering that kind here.
 
 A cell no evidence reaches is NOT-TESTED with the reason, never PASS.
 
-The bundle (--out DIR) holds matrix.json (kind Matrix), matrix.md, matrix.csv,
-evidence/ (the raw reports and the inventory) and SHA256SUMS.
+The bundle (--out DIR) holds, by default (--format picks others):
+  matrix.json                    the matrix document (kind Matrix)
+  matrix.md, matrix.csv          the matrix for people and spreadsheets
+  matrix.html                    one self-contained page for auditors
+  oscal-assessment-results.json  OSCAL 1.1.3 assessment results
+  junit.xml, sarif.json          for CI test reports and code scanning
+  poam.csv                       POA&M rows (FedRAMP columns) for each FAIL
+  evidence/                      the raw reports and the inventory
+  SHA256SUMS                     SHA-256 of every file above
 
 ` + exitCodesHelp,
 		Example: `  sc8scan scan --from ./dump --out ./sc8-bundle
@@ -62,7 +69,7 @@ evidence/ (the raw reports and the inventory) and SHA256SUMS.
 	fl := cmd.Flags()
 	fl.StringVar(&f.from, "from", "", "directory of manifests to scan (required)")
 	fl.StringVar(&f.out, "out", "", "write the scan bundle to this directory")
-	fl.StringSliceVar(&f.formats, "format", []string{"json", "markdown", "csv"}, "matrix formats in the bundle: "+strings.Join(report.Formats, ", "))
+	fl.StringSliceVar(&f.formats, "format", append([]string(nil), report.BundleFormats...), "matrix formats in the bundle: "+strings.Join(report.Formats, ", "))
 	fl.StringVarP(&f.output, "output", "o", "table", "what to print: table, markdown, csv, json or none")
 	fl.StringVar(&f.cluster, "cluster", "", "cluster name used in path ids (default: the directory's name)")
 	fl.StringArrayVar(&f.targets, "target", nil, "probe a Service port at an address: ns/service:port=host:port (repeatable)")

@@ -14,8 +14,8 @@ import (
 	"github.com/sc8scan/sc8scan/pkg/report"
 )
 
-// WriteBundle writes the scan bundle to dir: the matrix in each format,
-// the raw evidence documents, the inventory, and SHA256SUMS over all of
+// WriteBundle writes the scan bundle to dir: the matrix in each format
+// (named by report.FileName), the raw evidence documents, the inventory, and SHA256SUMS over all of
 // them. The matrix records each evidence file's SHA-256. It returns the
 // files written, relative to dir.
 func WriteBundle(dir string, res *Result, formats []string) ([]string, error) {
@@ -63,7 +63,7 @@ func WriteBundle(dir string, res *Result, formats []string) ([]string, error) {
 		if err := report.Render(&buf, m, f, report.Options{}); err != nil {
 			return nil, err
 		}
-		if err := write("matrix."+report.Extension(f), buf.Bytes()); err != nil {
+		if err := write(report.FileName(f), buf.Bytes()); err != nil {
 			return nil, err
 		}
 	}

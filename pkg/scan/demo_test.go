@@ -13,6 +13,7 @@ import (
 	"github.com/sc8scan/sc8scan/pkg/internal/lab"
 	"github.com/sc8scan/sc8scan/pkg/internal/schematest"
 	"github.com/sc8scan/sc8scan/pkg/matrix"
+	"github.com/sc8scan/sc8scan/pkg/report"
 	"github.com/sc8scan/sc8scan/pkg/scan"
 )
 
@@ -98,11 +99,11 @@ func TestDemo(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	files, err := scan.WriteBundle(dir, res, []string{"json", "markdown", "csv"})
+	files, err := scan.WriteBundle(dir, res, report.BundleFormats)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"matrix.json", "matrix.md", "matrix.csv", "evidence/probe-report.json", "evidence/policy-report.json", "evidence/inventory.json", "SHA256SUMS"} {
+	for _, want := range []string{"matrix.json", "matrix.md", "matrix.csv", "matrix.html", "oscal-assessment-results.json", "junit.xml", "sarif.json", "poam.csv", "evidence/probe-report.json", "evidence/policy-report.json", "evidence/inventory.json", "SHA256SUMS"} {
 		if !contains(files, want) {
 			t.Errorf("bundle lacks %s (has %v)", want, files)
 		}
