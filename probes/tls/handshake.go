@@ -39,8 +39,9 @@ type HandshakeOptions struct {
 	ServerName string
 	// Timeout bounds the handshake.
 	Timeout time.Duration
-	// AuthWait is how long to wait for a TLS 1.3 server to refuse the empty
-	// client Certificate.
+	// AuthWait is the longest wait for a TLS 1.3 server to refuse the empty
+	// client Certificate; the wait is ten times the handshake's duration
+	// (at least 100ms) when that is shorter.
 	AuthWait time.Duration
 	// HTTPCheck, when the TLS layer lets the empty Certificate through, sends
 	// one HTTP/1.1 request: servers such as nginx enforce "client
@@ -99,7 +100,12 @@ func Handshake(ctx context.Context, dial Dialer, o HandshakeOptions) HandshakeRe
 	defer stop()
 	raw.SetDeadline(time.Now().Add(timeout))
 	conn := stdtls.Client(raw, cfg)
+	hsStart := time.Now()
 	herr := conn.HandshakeContext(ctx)
+	// The refusal of an empty certificate takes about one more round trip
+	// than the handshake: wait ten handshakes' time, at least 100ms, at
+	// most authWait.
+	authWait = min(max(10*time.Since(hsStart), 100*time.Millisecond), authWait)
 	st := conn.ConnectionState()
 	res.Version, res.CipherSuite = st.Version, st.CipherSuite
 	if herr != nil {
