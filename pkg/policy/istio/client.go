@@ -326,8 +326,23 @@ func resolveTLS(e *drEntry, subset string, port int32) clientTLS {
 		out.mode = ClientAuto
 		return out
 	}
-	out.mode, out.set = tls.GetMode().String(), true
+	out.mode, out.set = clientMode(tls.GetMode()), true
 	return out
+}
+
+// clientMode names a TLS mode without going through protobuf reflection.
+func clientMode(m networking.ClientTLSSettings_TLSmode) string {
+	switch m {
+	case networking.ClientTLSSettings_DISABLE:
+		return ClientDisable
+	case networking.ClientTLSSettings_SIMPLE:
+		return ClientSimple
+	case networking.ClientTLSSettings_MUTUAL:
+		return ClientMutual
+	case networking.ClientTLSSettings_ISTIO_MUTUAL:
+		return ClientIstioMutual
+	}
+	return m.String()
 }
 
 // reason renders where the client's TLS comes from.

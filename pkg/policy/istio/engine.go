@@ -880,7 +880,10 @@ func (e *Engine) PredictPath(p inventory.Path) evidence.PolicyPath {
 		Destination: evidence.PolicyDestination{Namespace: p.Destination.Namespace, Service: p.Destination.Name,
 			Port: int(p.Port.Port), TargetPort: int(p.Port.TargetPort)},
 	}
-	o, ok := e.Evaluate(c, p.Destination, p.Port.Port)
+	o, ok := Outcome{}, false
+	if si, found := e.svc[p.Destination]; found {
+		o, ok = e.EvaluateService(c, si, p.Port.Port)
+	}
 	if !ok {
 		pp.Server = evidence.PolicySide{Mode: ModeNone}
 		pp.Client = evidence.PolicySide{Mode: ClientNone}

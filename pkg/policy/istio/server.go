@@ -146,7 +146,20 @@ func (b *backend) mode() string {
 	if b.mesh == inventory.MeshNone || b.excluded || (b.gateway && b.gwSeen) {
 		return ModeNone
 	}
-	return b.sm.mode.String()
+	return modeName(b.sm.mode)
+}
+
+// modeName names a PeerAuthentication mode without protobuf reflection.
+func modeName(m security.PeerAuthentication_MutualTLS_Mode) string {
+	switch m {
+	case security.PeerAuthentication_MutualTLS_STRICT:
+		return ModeStrict
+	case security.PeerAuthentication_MutualTLS_PERMISSIVE:
+		return ModePermissive
+	case security.PeerAuthentication_MutualTLS_DISABLE:
+		return ModeDisable
+	}
+	return m.String()
 }
 
 // plaintextAccepted reports whether an out-of-mesh client gets through in
