@@ -32,12 +32,12 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$w
   -days 1 -subj /CN=sc8-bench-ca -addext subjectAltName=DNS:bench.test 2>/dev/null
 
 echo "recording $conns connections x $msgs exchanges on 127.0.0.1:$port-$((port + 3))"
-tcpdump --immediate-mode -U -s 0 -B 65536 -i lo -w "$work/bench.pcap" "tcp portrange $port-$((port + 3))" 2>"$work/tcpdump.log" &
+tcpdump -s 0 -B 131072 -i lo -w "$work/bench.pcap" "tcp portrange $port-$((port + 3))" 2>"$work/tcpdump.log" &
 tdpid=$!
 sleep 1
-"$work/gentraffic" load -host 127.0.0.1 -port "$port" -conns "$conns" -msgs "$msgs" \
+"$work/gentraffic" load -host 127.0.0.1 -port "$port" -conns "$conns" -msgs "$msgs" -par 4 \
   -cert "$work/ca.pem" -key "$work/ca.key" -ca "$work/ca.pem"
-sleep 1
+sleep 2
 kill -INT "$tdpid"; wait "$tdpid" 2>/dev/null || true; tdpid=""
 grep -E 'captured|dropped' "$work/tcpdump.log" || true
 packets=$(capinfos -M -c "$work/bench.pcap" | awk -F: '/Number of packets/ {gsub(/ /, "", $2); print $2}')
@@ -46,9 +46,9 @@ echo "capture: $packets packets, $((bytes / 1024 / 1024)) MiB"
 
 cat "$work/bench.pcap" >/dev/null # page cache, for both tools alike
 
-/usr/bin/time -f '%e %U %M' -o "$work/ours.time" \
+/usr/bin/time -f '%e %U %S %M' -o "$work/ours.time" \
   "$work/sc8scan" capture --pcap "$work/bench.pcap" --output json >"$work/ours.json"
-/usr/bin/time -f '%e %U %M' -o "$work/tshark.time" \
+/usr/bin/time -f '%e %U %S %M' -o "$work/tshark.time" \
   tshark -n -r "$work/bench.pcap" -Y tls.handshake -T fields \
   -e frame.number -e ip.src -e tcp.srcport -e ip.dst -e tcp.dstport \
   -e tls.handshake.type -e tls.handshake.version -e tls.handshake.extensions.supported_version \
@@ -57,11 +57,13 @@ cat "$work/bench.pcap" >/dev/null # page cache, for both tools alike
 
 "$work/gentraffic" compare -ours "$work/ours.json" -tshark "$work/tshark.tsv"
 
-read -r ow ou om <"$work/ours.time"
-read -r tw tu tm <"$work/tshark.time"
+read -r ow ou os om <"$work/ours.time"
+read -r tw tu ts tm <"$work/tshark.time"
 flows=$(jq '.stats.flows' "$work/ours.json")
-awk -v p="$packets" -v f="$flows" -v ow="$ow" -v ou="$ou" -v om="$om" -v tw="$tw" -v tu="$tu" -v tm="$tm" 'BEGIN {
-  printf "sc8scan capture: %6.2f s wall, %6.2f s user, %4d MiB max RSS, %.2f Mpkt/s (%d flows)\n", ow, ou, om / 1024, p / (ow > 0 ? ow : 0.01) / 1e6, f
-  printf "tshark         : %6.2f s wall, %6.2f s user, %4d MiB max RSS, %.2f Mpkt/s\n", tw, tu, tm / 1024, p / (tw > 0 ? tw : 0.01) / 1e6
-  printf "ratio (tshark wall / sc8scan wall): %.1fx\n", tw / (ow > 0 ? ow : 0.01)
+awk -v p="$packets" -v f="$flows" -v ow="$ow" -v oc="$(awk -v a="$ou" -v b="$os" 'BEGIN{print a+b}')" -v om="$om" \
+  -v tw="$tw" -v tc="$(awk -v a="$tu" -v b="$ts" 'BEGIN{print a+b}')" -v tm="$tm" 'BEGIN {
+  if (ow <= 0) ow = 0.01; if (oc <= 0) oc = 0.01
+  printf "sc8scan capture: %6.2f s wall, %6.2f s CPU, %4d MiB max RSS, %.2f Mpkt/s per CPU-second (%d flows)\n", ow, oc, om / 1024, p / oc / 1e6, f
+  printf "tshark         : %6.2f s wall, %6.2f s CPU, %4d MiB max RSS, %.2f Mpkt/s per CPU-second\n", tw, tc, tm / 1024, p / tc / 1e6
+  printf "ratio, wall: %.1fx   ratio, CPU: %.1fx\n", tw / ow, tc / oc
 }'
