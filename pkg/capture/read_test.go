@@ -3,8 +3,8 @@ package capture
 import (
 	"bytes"
 	"context"
-	"os"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"testing"
 
