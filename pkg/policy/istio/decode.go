@@ -242,20 +242,20 @@ func (d *decoder) peerAuthentication(o inventory.Object) (*peerAuth, bool) {
 	pa := &peerAuth{meta: m, selector: spec.GetSelector().GetMatchLabels(), mode: spec.GetMtls().GetMode()}
 	for k, v := range pa.selector {
 		if k == "" || strings.Contains(k, "*") || strings.Contains(v, "*") {
-			d.add(SevError, m, "selector label %q=%q: wildcards and empty keys are not allowed (CRD validation); not applied", k, v)
+			d.add(SevError, m, "selector label %q=%q: wildcards and empty keys are not allowed (CRD rule); the API server rejects this object, and where it exists anyway it selects no pod", k, v)
 			return nil, false
 		}
 	}
 	if len(spec.GetPortLevelMtls()) > 0 {
 		if len(pa.selector) == 0 {
-			d.add(SevError, m, "portLevelMtls requires a selector (CRD rule \"portLevelMtls requires selector\"); the API server rejects it, and its port settings are never applied")
+			d.add(SevError, m, "portLevelMtls requires a selector (CRD rule \"portLevelMtls requires selector\"): the API server rejects this object; where it exists anyway, istiod applies its mode but never its port settings")
 			pa.portsIgnored = true
 		} else {
 			pa.ports = map[uint32]security.PeerAuthentication_MutualTLS_Mode{}
 			for port, mt := range spec.GetPortLevelMtls() {
 				if port == 0 || port > 65535 {
-					d.add(SevError, m, "portLevelMtls port %d must be between 1 and 65535 (CRD rule); not applied", port)
-					return nil, false
+					d.add(SevError, m, "portLevelMtls port %d must be between 1 and 65535 (CRD rule): the API server rejects this object; where it exists anyway, that entry matches no port", port)
+					continue
 				}
 				pa.ports[port] = mt.GetMode()
 			}

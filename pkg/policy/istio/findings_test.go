@@ -51,9 +51,9 @@ var badInputCases = []badInputCase{
 	{
 		name:        "portLevelMtls port out of range",
 		schemaValid: true,
-		objs:        []string{pa("s", "range", "spec:\n  selector:\n    matchLabels: {app: srv}\n  portLevelMtls:\n    70000: {mode: STRICT}\n")},
+		objs:        []string{pa("s", "range", "spec:\n  selector:\n    matchLabels: {app: srv}\n  mtls: {mode: STRICT}\n  portLevelMtls:\n    70000: {mode: DISABLE}\n")},
 		want:        []wantFinding{{"error", "PeerAuthentication s/range", "between 1 and 65535"}},
-		expected:    "plaintext",
+		expected:    "broken", // its mode applies; the port entry matches nothing
 	},
 	{
 		name:        "wildcard in a selector value",
