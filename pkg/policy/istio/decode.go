@@ -135,6 +135,11 @@ func knownVersion(kind, version string) bool {
 // fields are pruned (a warning), invalid values reject the object (an
 // error, and false).
 func (d *decoder) spec(m meta, raw json.RawMessage, msg proto.Message) bool {
+	return d.decodeAt(m, "spec", raw, msg)
+}
+
+// decodeAt is spec for a document found at root (for findings' paths).
+func (d *decoder) decodeAt(m meta, root string, raw json.RawMessage, msg proto.Message) bool {
 	if len(raw) == 0 || string(raw) == "null" {
 		return true
 	}
@@ -144,7 +149,7 @@ func (d *decoder) spec(m meta, raw json.RawMessage, msg proto.Message) bool {
 		return false
 	}
 	var pruned []string
-	prune(msg.ProtoReflect().Descriptor(), v, "spec", &pruned)
+	prune(msg.ProtoReflect().Descriptor(), v, root, &pruned)
 	if len(pruned) > 0 {
 		sort.Strings(pruned)
 		d.add(SevWarning, m, "unknown field %s: the CRD does not define it, the API server prunes it, so it has no effect", quoteList(pruned))

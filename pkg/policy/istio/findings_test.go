@@ -122,7 +122,7 @@ var badInputCases = []badInputCase{
 		name:        "mesh config with an unknown key",
 		schemaValid: true,
 		objs:        []string{meshConfig("enableAutoMtls: true\nnotAKnob: 1\n")},
-		want:        []wantFinding{{"warning", "ConfigMap istio-system/istio", `unknown field "spec.notAKnob"`}},
+		want:        []wantFinding{{"warning", "ConfigMap istio-system/istio", `unknown field "data.mesh.notAKnob"`}},
 		expected:    "plaintext",
 	},
 	{

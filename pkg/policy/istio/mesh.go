@@ -90,7 +90,7 @@ func (d *decoder) readMesh(inv *inventory.Inventory, rootOverride string) meshSe
 			continue
 		}
 		c := &meshv1.MeshConfig{}
-		if !d.spec(m, js, c) {
+		if !d.decodeAt(m, "data.mesh", js, c) {
 			continue
 		}
 		cfg = c
