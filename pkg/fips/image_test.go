@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"io"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -12,11 +13,13 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-containerregistry/pkg/compression"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/sc8scan/sc8scan/pkg/fips/imagebuild"
 )
@@ -362,4 +365,28 @@ func tarHeaderOnly(t testing.TB, name string, size int64) []byte {
 	}
 	tw.Flush()
 	return buf.Bytes()[:512]
+}
+
+// TestZstdLayer reads a zstd-compressed layer, digest checked.
+func TestZstdLayer(t *testing.T) {
+	data, err := imagebuild.LayerTar(imagebuild.File{Path: "etc/os-release", Data: []byte("ID=ubuntu\nVERSION_ID=\"22.04\"\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil },
+		tarball.WithCompression(compression.ZStd), tarball.WithMediaType(types.OCILayerZStd))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := imagebuild.Image("linux/amd64", nil, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := InspectImage(context.Background(), "zstd", img, WithTime(testDay))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if im.Distro != "ubuntu22.04" || len(im.Errors) != 0 || len(im.Warnings) != 0 || im.Verdict != VerdictNoCrypto {
+		t.Errorf("zstd layer: %+v", im)
+	}
 }

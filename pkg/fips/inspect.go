@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/sc8scan/sc8scan/pkg/cryptoref"
@@ -95,7 +96,9 @@ func inspect(ctx context.Context, ref string, img v1.Image, o *options, cat *cry
 	out.Layers = len(layers)
 	fs := newRootfs(o.limits)
 	fs.ctx = ctx
+	start := time.Now()
 	err = fs.readLayers(layers)
+	o.logger.Debug("read layers", "ref", ref, "layers", len(layers), "entries", fs.entries, "bytes", fs.bytes, "took", time.Since(start))
 	out.Entries, out.Bytes, out.Warnings = fs.entries, fs.bytes, fs.warnings
 	if err != nil {
 		if errors.Is(err, errLimit) {
@@ -133,6 +136,7 @@ func inspect(ctx context.Context, ref string, img v1.Image, o *options, cat *cry
 		}
 	}
 	out.Verdict = Weakest(verdicts...)
+	o.logger.Debug("judged", "ref", ref, "binaries", len(out.Binaries), "took", time.Since(start))
 	return out
 }
 

@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,6 +15,8 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
 )
 
 type nodeType uint8
@@ -127,15 +128,12 @@ func (fs *rootfs) readLayer(i int, l v1.Layer) error {
 		defer zr.Close()
 		tarStream = zr
 	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
-		// zstd: let go-containerregistry decompress; its digest is then
-		// checked by the source (registries) only.
-		u, err := l.Uncompressed()
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(256<<20), zstd.WithDecoderMaxWindow(128<<20))
 		if err != nil {
 			return fmt.Errorf("layer %s: %w", d, err)
 		}
-		defer u.Close()
-		tarStream, h = u, nil
-		fs.warnings = append(fs.warnings, fmt.Sprintf("layer %s is zstd-compressed: digest checked only by its source", d))
+		defer zr.Close()
+		tarStream = zr
 	default:
 		tarStream = br
 	}

@@ -208,6 +208,9 @@ func LayerTar(files ...File) ([]byte, error) {
 		case f.Opaque:
 			h.Name, h.Typeflag, h.Mode = p+"/.wh..wh..opq", tar.TypeReg, 0o644
 		case f.Dir:
+			if dirs[p] {
+				continue
+			}
 			h.Name, h.Typeflag = p+"/", tar.TypeDir
 			dirs[p] = true
 		case f.Symlink != "":
@@ -405,4 +408,35 @@ func GoImage(ctx context.Context, cacheDir, out string, b GoBuild, env []string,
 		return WriteDockerArchive(out, "sc8scan.dev/fips/"+filepath.Base(b.Dir)+":latest", img)
 	}
 	return WriteLayout(out, img)
+}
+
+// TreeFiles lists a host directory tree as layer files (regular files,
+// symbolic links and directories; other types are left out), paths
+// relative to root.
+func TreeFiles(root string) ([]File, error) {
+	var files []File
+	err := filepath.Walk(root, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil || rel == "." {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		switch {
+		case info.Mode()&os.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			files = append(files, File{Path: rel, Symlink: target})
+		case info.IsDir():
+			files = append(files, File{Path: rel, Dir: true})
+		case info.Mode().IsRegular():
+			files = append(files, File{Path: rel, Source: p, Mode: int64(info.Mode().Perm())})
+		}
+		return nil
+	})
+	return files, err
 }
