@@ -436,6 +436,17 @@ var policyCases = []policyCase{
 			{from: f.naked, to: svc, port: 15021, want: res("NONE", "", "NONE", "", "broken", false), reason: "no Gateway server"},
 		}
 	}},
+	{"many pods of one workload collapse into one backend", "bounded reasons on large services", func(t testing.TB) (*world, []check) {
+		f := std(t)
+		s := f.w.inv.Service(f.svc)
+		for i := 0; i < 20; i++ {
+			name := "srv-" + itoa(int32(i))
+			f.w.pod(f.srv, name, true)
+			s.Endpoints = append(s.Endpoints, inventory.Endpoint{IP: "10.0.0.1", Port: 8080, PortName: "p80", Pod: name, Ready: true})
+		}
+		f.w.apply(meshStrict)
+		return f.w, []check{{from: f.client, to: f.svc, port: 80, want: res("STRICT", "istio-system/default", "AUTO", "", "mtls", false), reason: "and 19 more pods of s/Deployment/srv"}}
+	}},
 	{"ExternalName service is mesh-external", "auto mTLS does not apply to meshExternal services", func(t testing.TB) (*world, []check) {
 		f := std(t)
 		ext := f.w.svc("s", "ext", []portMap{{443, 443}})

@@ -259,14 +259,25 @@ func (e *Engine) serverSide(s *inventory.Service, sp inventory.ServicePort) *ser
 	if s.Type == "ExternalName" || s.ExternalName != "" {
 		ss.external = true
 	}
-	seen := map[string]bool{}
+	type backendKey struct {
+		group, mesh, policy string
+		tlsMode, excluded   bool
+		target              int32
+		mode                security.PeerAuthentication_MutualTLS_Mode
+	}
+	seen := map[backendKey]*backend{}
 	addBackend := func(b *backend) {
-		k := fmt.Sprintf("%s|%s|%t|%d", b.name, b.mesh, b.tlsMode, b.targetPort)
-		if seen[k] {
+		b.sm = e.pa.compose(s.Namespace, b.labels, b.targetPort)
+		group := b.group
+		if group == "" {
+			group = b.name
+		}
+		k := backendKey{group, b.mesh, b.sm.policy, b.tlsMode, b.excluded, b.targetPort, b.sm.mode}
+		if first := seen[k]; first != nil {
+			first.more++ // another pod of the same workload, in the same state
 			return
 		}
-		seen[k] = true
-		b.sm = e.pa.compose(s.Namespace, b.labels, b.targetPort)
+		seen[k] = b
 		if isGateway(b.labels) {
 			// Gateway proxies are endpoints for mesh mTLS only when labelled so.
 			b.gateway, b.tlsMode = true, b.labels[labelTLSMode] == "istio"
@@ -284,7 +295,6 @@ func (e *Engine) serverSide(s *inventory.Service, sp inventory.ServicePort) *ser
 		if b.mesh == inventory.MeshAmbient {
 			b.waypoint = s.Labels[labelUseWaypoint]
 		}
-		b.reason = b.serverReason()
 		ss.backends = append(ss.backends, b)
 	}
 	// Pods behind the endpoints are the most precise; then the workloads
@@ -302,7 +312,7 @@ func (e *Engine) serverSide(s *inventory.Service, sp inventory.ServicePort) *ser
 		if wi, ok := e.wl[p.Owner]; ok {
 			w = &e.inv.Workloads[wi]
 		}
-		b := &backend{name: p.Namespace + "/" + p.Name, labels: p.Labels}
+		b := &backend{name: p.Namespace + "/" + p.Name, group: p.Owner.String(), labels: p.Labels}
 		m := p.Mesh
 		if m.Kind == "" && w != nil {
 			m = w.Mesh
@@ -347,6 +357,12 @@ func (e *Engine) serverSide(s *inventory.Service, sp inventory.ServicePort) *ser
 			b.excluded = b.mesh == inventory.MeshSidecar && containsPort(excludedPorts(w.Mesh, w.PodAnnotations), b.targetPort)
 			addBackend(b)
 		}
+	}
+	for _, b := range ss.backends {
+		if b.more > 0 {
+			b.name += fmt.Sprintf(" (and %d more pods of %s in the same state)", b.more, b.group)
+		}
+		b.reason = b.serverReason()
 	}
 	if len(ss.backends) == 0 {
 		ss.note = fmt.Sprintf("no backend pod or workload was found for %s port %d, so the server side is unknown and is assumed to accept whatever the application accepts", s.ServiceRef, sp.Port)
@@ -457,6 +473,9 @@ func (o *Outcome) route(i int) *clientTLS {
 	return &o.route0
 }
 
+// maxListed bounds the backends and routes a path's reasons list one by one.
+const maxListed = 8
+
 // Reasons returns the prediction's reasons in words an engineer can act on:
 // where the client's TLS comes from, what each server enforces, and why the
 // two give the expected state.
@@ -472,7 +491,11 @@ func (o *Outcome) Reasons() []string {
 	for i := 0; i < n; i++ {
 		out = appendOnce(out, o.route(i).reason())
 	}
-	for _, b := range o.ss.backends {
+	for i, b := range o.ss.backends {
+		if i == maxListed {
+			out = append(out, fmt.Sprintf("... and %d more distinct backends", len(o.ss.backends)-maxListed))
+			break
+		}
 		out = append(out, b.reason)
 	}
 	if o.ss.note != "" {
@@ -482,7 +505,11 @@ func (o *Outcome) Reasons() []string {
 	if len(o.legs) > 1 {
 		var states []string
 		same := true
-		for _, l := range o.legs {
+		for i, l := range o.legs {
+			if i == maxListed {
+				states = append(states, fmt.Sprintf("%d more", len(o.legs)-maxListed))
+				break
+			}
 			name := "unknown server"
 			if l.b != nil {
 				name = l.b.name

@@ -127,6 +127,8 @@ func (idx *peerAuthIndex) namespaceMode(ns string) (security.PeerAuthentication_
 // backend is one distinct server behind a Service port.
 type backend struct {
 	name       string // ns/Kind/name of the workload, or ns/pod
+	group      string // the owner workload of a pod
+	more       int    // further pods of the group in the same state
 	labels     map[string]string
 	mesh       string
 	tlsMode    bool // endpoint labelled (or, for templates, would be) security.istio.io/tlsMode=istio
