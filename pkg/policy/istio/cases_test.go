@@ -436,6 +436,16 @@ var policyCases = []policyCase{
 			{from: f.naked, to: svc, port: 15021, want: res("NONE", "", "NONE", "", "broken", false), reason: "no Gateway server"},
 		}
 	}},
+	{"Gateway API gateway: listeners decide", "Istio's Gateway API deployments are labelled with the Gateway name", func(t testing.TB) (*world, []check) {
+		f := std(t)
+		gw := f.w.wl("edge", "web-gw-istio", inventory.MeshSidecar, withLabel("gateway.networking.k8s.io/gateway-name", "web-gw"))
+		svc := f.w.svc("edge", "web-gw-istio", []portMap{{443, 443}, {80, 80}}, gw)
+		f.w.apply("apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: web-gw, namespace: edge}\nspec:\n  gatewayClassName: istio\n  listeners:\n  - {name: https, port: 443, protocol: HTTPS, hostname: shop.example.com, tls: {mode: Terminate, certificateRefs: [{name: shop}]}}\n  - {name: http, port: 80, protocol: HTTP}\n")
+		return f.w, []check{
+			{from: f.naked, to: svc, port: 443, want: res("NONE", "edge/web-gw", "NONE", "", "tls", false)},
+			{from: f.naked, to: svc, port: 80, want: res("NONE", "edge/web-gw", "NONE", "", "plaintext", true)},
+		}
+	}},
 	{"many pods of one workload collapse into one backend", "bounded reasons on large services", func(t testing.TB) (*world, []check) {
 		f := std(t)
 		s := f.w.inv.Service(f.svc)

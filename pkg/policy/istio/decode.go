@@ -385,6 +385,7 @@ func (d *decoder) virtualService(o inventory.Object, domain string) ([]routedSub
 // serve it.
 type gwServer struct {
 	gateway  string // ns/name
+	ns       string // when set, only pods of this namespace
 	selector map[string]string
 	port     int32 // the Service port the server listens on
 	mode     string
@@ -425,6 +426,53 @@ func (d *decoder) gateway(o inventory.Object) ([]evidence.GatewayTLS, []gwServer
 		}
 		out = append(out, g)
 		servers = append(servers, gwServer{gateway: m.ref(), selector: spec.GetSelector(), port: int32(s.GetPort().GetNumber()), mode: g.Mode})
+	}
+	return out, servers, true
+}
+
+// apiGateway reads a Kubernetes Gateway API Gateway (as Istio implements
+// it: one deployment per Gateway, pods labelled with the Gateway's name).
+func (d *decoder) apiGateway(o inventory.Object) ([]evidence.GatewayTLS, []gwServer, bool) {
+	env, m, ok := d.open(o)
+	if !ok || !strings.HasPrefix(env.APIVersion, "gateway.networking.k8s.io/") {
+		return nil, nil, false
+	}
+	var spec struct {
+		GatewayClassName string `json:"gatewayClassName"`
+		Listeners        []struct {
+			Name     string `json:"name"`
+			Port     int32  `json:"port"`
+			Protocol string `json:"protocol"`
+			Hostname string `json:"hostname"`
+			TLS      *struct {
+				Mode string `json:"mode"`
+			} `json:"tls"`
+		} `json:"listeners"`
+	}
+	if len(env.Spec) > 0 {
+		if err := json.Unmarshal(env.Spec, &spec); err != nil {
+			d.add(SevError, m, "invalid spec: %v; not evaluated", err)
+			return nil, nil, false
+		}
+	}
+	var out []evidence.GatewayTLS
+	var servers []gwServer
+	for _, l := range spec.Listeners {
+		g := evidence.GatewayTLS{Gateway: m.ref(), Port: int(l.Port)}
+		if l.Hostname != "" {
+			g.Hosts = []string{l.Hostname}
+		}
+		switch {
+		case l.TLS != nil && l.TLS.Mode != "":
+			g.Mode = strings.ToUpper(l.TLS.Mode)
+		case l.Protocol == "HTTPS" || l.Protocol == "TLS":
+			g.Mode = "TERMINATE" // the Gateway API default
+		default:
+			g.Mode = "NONE"
+		}
+		out = append(out, g)
+		servers = append(servers, gwServer{gateway: m.ref(), ns: m.Namespace,
+			selector: map[string]string{"gateway.networking.k8s.io/gateway-name": m.Name}, port: l.Port, mode: g.Mode})
 	}
 	return out, servers, true
 }

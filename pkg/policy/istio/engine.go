@@ -128,6 +128,13 @@ func NewEngine(inv *inventory.Inventory, cfg Config) *Engine {
 				}
 			}
 		case "Gateway":
+			if strings.HasPrefix(o.APIVersion, "gateway.networking.k8s.io/") {
+				if gs, servers, ok := d.apiGateway(o); ok {
+					e.gateways = append(e.gateways, gs...)
+					e.gwServers = append(e.gwServers, servers...)
+				}
+				continue
+			}
 			if gs, servers, ok := d.gateway(o); ok {
 				e.gateways = append(e.gateways, gs...)
 				e.gwServers = append(e.gwServers, servers...)
@@ -283,7 +290,7 @@ func (e *Engine) serverSide(s *inventory.Service, sp inventory.ServicePort) *ser
 			b.gateway, b.tlsMode = true, b.labels[labelTLSMode] == "istio"
 			for i := range e.gwServers {
 				g := &e.gwServers[i]
-				if len(g.selector) > 0 && selects(g.selector, b.labels) {
+				if len(g.selector) > 0 && (g.ns == "" || g.ns == s.Namespace) && selects(g.selector, b.labels) {
 					b.gwSeen = true
 					if g.port == sp.Port {
 						b.gw = g

@@ -13,6 +13,7 @@ var fuzzKinds = []struct{ apiVersion, kind string }{
 	{"networking.istio.io/v1", "Gateway"},
 	{"v1", "ConfigMap"},
 	{"networking.istio.io/v1", "ServiceEntry"},
+	{"gateway.networking.k8s.io/v1", "Gateway"},
 }
 
 // FuzzEngine feeds arbitrary object bytes of each kind the engine decodes:
