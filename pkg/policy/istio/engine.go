@@ -826,6 +826,9 @@ func outcome(send sendKind, b *backend) (string, string) {
 			}
 			return ExpectBroken, "the client sends Istio mTLS but no sidecar terminates it on the server (reachability notToNaked)"
 		case sendHBONE:
+			if mesh == inventory.MeshSidecar {
+				return ExpectMTLS, "ztunnel tunnels over HBONE to the sidecar's 15008 listener, which always requires mTLS and delivers locally, so excludeInboundPorts does not matter"
+			}
 			return ExpectPlaintext, "ztunnel sends plaintext to a destination outside the mesh"
 		case sendAppTLS:
 			return ExpectTLS, "the client originates TLS with user certificates and the application terminates it"
