@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sc8scan/sc8scan/pkg/evidence"
+	"github.com/sc8scan/sc8scan/pkg/internal/schematest"
 )
 
 func runPolicy(t *testing.T, args ...string) (string, string, error) {
@@ -25,6 +26,7 @@ func policyReport(t *testing.T, dir string) *evidence.PolicyReport {
 	if err != nil {
 		t.Fatalf("policy --from %s: %v", dir, err)
 	}
+	schematest.Validate(t, evidence.PolicyReportSchema, []byte(out))
 	var rep evidence.PolicyReport
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("decoding the PolicyReport: %v", err)
@@ -105,6 +107,11 @@ func TestPolicyDumps(t *testing.T) {
 		{"deployments-only", "sidecar to an uninjected namespace", "shop/frontend", "legacy/ledger", 5432, wire{"plaintext", "NONE", "AUTO", true}},
 		{"deployments-only", "ambient namespace PERMISSIVE", "legacy/ledger", "mesh-amb/search", 80, wire{"plaintext", "PERMISSIVE", "NONE", true}},
 		{"deployments-only", "sidecar to ambient: HBONE", "shop/frontend", "mesh-amb/search", 80, wire{"mtls", "PERMISSIVE", "AUTO", true}},
+		// linkerd-cilium: Linkerd meshed pods under Cilium WireGuard.
+		{"linkerd-cilium", "34 a meshed pair is mTLS", "lk/web", "lk/api", 80, wire{"mtls", "PERMISSIVE", "AUTO", true}},
+		{"linkerd-cilium", "34 a skip-inbound-ports port is plaintext", "lk/web", "lk/nats", 80, wire{"plaintext", "NONE", "AUTO", true}},
+		{"linkerd-cilium", "34 an opaque port is mTLS", "lk/web", "lk/db", 80, wire{"mtls", "PERMISSIVE", "AUTO", true}},
+		{"linkerd-cilium", "all-authenticated refuses unmeshed clients", "plain/curl", "lk/vault", 80, wire{"broken", "STRICT", "NONE", false}},
 	}
 	reports := map[string]*evidence.PolicyReport{}
 	for _, tc := range cases {
@@ -140,6 +147,26 @@ func TestPolicyDumps(t *testing.T) {
 		}
 		if rep.Mesh == nil || rep.Mesh.MinProtocolVersion == "" {
 			t.Errorf("%s: no mesh TLS settings", dump)
+		}
+	}
+	if reports["linkerd-cilium"] == nil || reports["auto-mtls-off"] == nil {
+		return // subtests filtered out
+	}
+	// 35: WireGuard encrypts the cross-node pod pair and not the same-node
+	// one (api has pods on node-1 and node-2, every other pod is on node-1).
+	for _, c := range []struct {
+		to          string
+		pairs, same int
+	}{{"api", 2, 1}, {"db", 1, 1}} {
+		var n *evidence.NetworkEncryption
+		for _, p := range reports["linkerd-cilium"].Paths {
+			if p.Source.Workload == "web" && p.Destination.Service == c.to {
+				n = p.Network
+			}
+		}
+		want := &evidence.NetworkEncryption{Kind: "wireguard", Policy: "kube-system/cilium-config", CrossNode: true, PodPairs: c.pairs, SameNodePairs: c.same}
+		if d := cmp.Diff(want, n); d != "" {
+			t.Errorf("35 lk/web -> lk/%s network (-want +got):\n%s", c.to, d)
 		}
 	}
 	if v := reports["auto-mtls-off"].Mesh.MinProtocolVersion; v != "TLSV1_3" {
