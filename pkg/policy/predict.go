@@ -74,6 +74,7 @@ func Predict(inv *inventory.Inventory, opts ...Option) (*evidence.PolicyReport, 
 		c.Annotate(p, &pp)
 		rep.Paths = append(rep.Paths, pp)
 	}
+	rep.Findings = append(rep.Findings, conflicts(rep.Paths)...)
 	o.log.Debug("policy predicted", "paths", len(rep.Paths), "linkerdPaths", nl, "findings", len(rep.Findings))
 	return rep, nil
 }

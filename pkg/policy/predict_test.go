@@ -3,6 +3,7 @@ package policy_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -70,6 +71,29 @@ func TestPredict(t *testing.T) {
 	}
 	if rep.Mesh == nil || rep.Mesh.MinProtocolVersion != "TLSV1_2" || len(rep.Mesh.CipherSuites) == 0 {
 		t.Errorf("mesh TLS: %+v", rep.Mesh)
+	}
+}
+
+func TestPredictConflictFindings(t *testing.T) {
+	inv := smallMesh()
+	inv.Objects = append(inv.Objects, inventory.Object{APIVersion: "networking.istio.io/v1", Kind: "DestinationRule",
+		Namespace: "shop", Name: "cart-plaintext", Source: "dr.yaml",
+		Raw: []byte(`{"metadata":{"name":"cart-plaintext","namespace":"shop"},"spec":{"host":"cart","trafficPolicy":{"tls":{"mode":"DISABLE"}}}}`)})
+	rep, err := policy.Predict(inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []evidence.Finding
+	for _, f := range rep.Findings {
+		if strings.Contains(f.Message, "disagree") {
+			got = append(got, f)
+		}
+	}
+	// frontend (sidecar) is broken by the DR; batch (no proxy) is refused by
+	// STRICT, which is not a conflict.
+	if len(got) != 1 || got[0].Object != "DestinationRule shop/cart-plaintext" || got[0].Severity != "error" ||
+		!strings.Contains(got[0].Message, "1 paths from meshed clients") || !strings.Contains(got[0].Message, "istio-system/default") {
+		t.Errorf("conflict findings: %+v", got)
 	}
 }
 

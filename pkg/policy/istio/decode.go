@@ -110,13 +110,17 @@ func (d *decoder) open(o inventory.Object, groups ...string) (envelope, meta, bo
 			m.Created = t
 		}
 	}
-	if len(groups) > 0 && o.APIVersion != "" {
-		group, version, _ := strings.Cut(env.APIVersion, "/")
+	apiVersion := env.APIVersion
+	if apiVersion == "" {
+		apiVersion = o.APIVersion
+	}
+	if len(groups) > 0 && apiVersion != "" {
+		group, version, _ := strings.Cut(apiVersion, "/")
 		if !contains(groups, group) {
 			return env, m, false // another API group's kind of the same name
 		}
-		if !knownVersion(o.Kind, version) {
-			d.add(SevWarning, m, "apiVersion %s is not served by the Istio 1.32 CRDs; decoded as the current version", env.APIVersion)
+		if group != "gateway.networking.k8s.io" && !knownVersion(o.Kind, version) {
+			d.add(SevWarning, m, "apiVersion %s is not served by the Istio 1.32 CRDs; decoded as the current version", apiVersion)
 		}
 	}
 	return env, m, true
@@ -433,8 +437,8 @@ func (d *decoder) gateway(o inventory.Object) ([]evidence.GatewayTLS, []gwServer
 // apiGateway reads a Kubernetes Gateway API Gateway (as Istio implements
 // it: one deployment per Gateway, pods labelled with the Gateway's name).
 func (d *decoder) apiGateway(o inventory.Object) ([]evidence.GatewayTLS, []gwServer, bool) {
-	env, m, ok := d.open(o)
-	if !ok || !strings.HasPrefix(env.APIVersion, "gateway.networking.k8s.io/") {
+	env, m, ok := d.open(o, "gateway.networking.k8s.io")
+	if !ok {
 		return nil, nil, false
 	}
 	var spec struct {
