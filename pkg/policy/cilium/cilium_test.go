@@ -79,3 +79,20 @@ func TestCiliumBadConfigMap(t *testing.T) {
 		t.Errorf("findings %+v, enabled %t", e.Findings, e.Enabled())
 	}
 }
+
+// FuzzConfigMap feeds arbitrary cilium-config objects: never a panic, and
+// a path is annotated only when encryption is on.
+func FuzzConfigMap(f *testing.F) {
+	f.Add([]byte(`{"data":{"enable-wireguard":"true"}}`))
+	f.Add([]byte(`{"data":{"enable-ztunnel":"true","enable-ipsec":"true"}}`))
+	f.Add([]byte(`{"data":null}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		inv, p := world(string(raw), map[string]string{"io.cilium/mtls-enabled": "true"})
+		e := cilium.NewEngine(inv)
+		var pp evidence.PolicyPath
+		e.Annotate(p, &pp)
+		if (pp.Network != nil) != e.Enabled() {
+			t.Fatalf("network %+v with enabled=%t", pp.Network, e.Enabled())
+		}
+	})
+}
