@@ -43,6 +43,9 @@ func Live(ctx context.Context, iface string, opts ...Option) (*evidence.FlowRepo
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", iface, err)
 	}
+	// Packets queued before the filter was attached did not pass it;
+	// they are recognised by their kernel timestamp and skipped.
+	var filteredFrom time.Time
 	if cfg.bpf != "" {
 		prog, err := compileBPF(ctx, iface, cfg.bpf)
 		if err != nil {
@@ -53,6 +56,7 @@ func Live(ctx context.Context, iface string, opts ...Option) (*evidence.FlowRepo
 			h.Close()
 			return nil, fmt.Errorf("attaching filter: %w", err)
 		}
+		filteredFrom = time.Now()
 	}
 	e := newEngine(cfg)
 	var mu sync.Mutex
@@ -98,6 +102,9 @@ func Live(ctx context.Context, iface string, opts ...Option) (*evidence.FlowRepo
 				readErr = err
 			}
 			break
+		}
+		if !filteredFrom.IsZero() && !ci.Timestamp.IsZero() && ci.Timestamp.Before(filteredFrom) {
+			continue
 		}
 		mu.Lock()
 		e.stats.Packets++

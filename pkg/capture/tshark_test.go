@@ -221,7 +221,11 @@ func ours(f evidence.Flow) *tsharkFlow {
 // JA3S, and the plaintext protocol.
 func TestAgainstTshark(t *testing.T) {
 	tshark := testenv.LookPath(t, "tshark")[0]
-	files, _ := filepath.Glob(filepath.Join(pcapDir, "*"))
+	var files []string
+	for _, pat := range []string{"*.pcap", "*.pcapng", "*.gz"} {
+		m, _ := filepath.Glob(filepath.Join(pcapDir, pat))
+		files = append(files, m...)
+	}
 	compared := 0
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
