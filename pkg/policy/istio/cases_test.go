@@ -167,7 +167,7 @@ var policyCases = []policyCase{
 	{"13 ns PA with portLevelMtls is invalid, its ports never apply", "CRD CEL rule portLevelMtls requires selector", func(t testing.TB) (*world, []check) {
 		f := std(t)
 		f.w.apply(pa("s", "ns", "spec:\n  mtls: {mode: STRICT}\n  portLevelMtls:\n    8080: {mode: DISABLE}\n"))
-		return f.w, []check{{from: f.naked, to: f.svc, port: 80, want: res("STRICT", "s/ns", "NONE", "", "broken", false)}}
+		return f.w, []check{{from: f.naked, to: f.svc, port: 80, want: res("STRICT", "s/ns", "NONE", "", "broken", false), reason: "its portLevelMtls is ignored"}}
 	}},
 	{"14 server STRICT, client DR DISABLE", "tls-check CONFLICT; reachability migration tls disabled", func(t testing.TB) (*world, []check) {
 		f := std(t)

@@ -513,13 +513,4 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func sortedPorts(m map[uint32]security.PeerAuthentication_MutualTLS_Mode) []uint32 {
-	out := make([]uint32, 0, len(m))
-	for p := range m {
-		out = append(out, p)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
-}
 
-func itoa(n int32) string { return strconv.Itoa(int(n)) }

@@ -83,6 +83,9 @@ func (idx *peerAuthIndex) compose(ns string, labels map[string]string, port int3
 		} else {
 			sm.reason += fmt.Sprintf("; namespace PeerAuthentication %s leaves the mode UNSET and inherits it", p.ref())
 		}
+		if p.portsIgnored {
+			sm.reason += " (its portLevelMtls is ignored: it has no selector)"
+		}
 	}
 	var wl *peerAuth
 	for _, p := range idx.wl[ns] {
