@@ -7,8 +7,8 @@
 #   - sslscan runs against each endpoint one after another;
 #   - testssl.sh -e (each cipher) runs against each endpoint one after another;
 # checks that the accepted cipher suites agree and prints the time ratios.
-# Needs openssl, nginx, sslscan, testssl.sh and jq (hack/deps.sh). Takes
-# about five minutes, nearly all of it testssl.sh. TESTSSL=0 skips it.
+# Needs openssl, nginx, sslscan, testssl.sh, jq and bc (hack/deps.sh). Takes
+# four to six minutes, nearly all of it testssl.sh; TESTSSL=0 skips it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for p in openssl nginx sslscan testssl jq; do
@@ -90,6 +90,7 @@ elapsed() { echo "$2 - $1" | bc -l; }
 
 # IANA names by code point, from sc8scan's own embedded table.
 iana=$(cd - >/dev/null; pwd)/pkg/cryptoref/data/iana-tls.json
+jq -r '.cipherSuites[] | "\(.id[2:]) \(.name)"' "$iana" > "$work/iana-names"
 
 echo "== sc8scan probe (10 endpoints, full enumeration, median of 3 runs)"
 runs=()
@@ -124,10 +125,8 @@ for i in "${!targets[@]}"; do
   jq -r --argjson i "$i" '.results[$i].tls.versions[] | .version as $v | .cipherSuites[] | "\($v) \(.)"' "$work/sc8-2.json" | sort > "$work/a-$i"
   grep -o '<cipher status="[a-z]*" sslversion="[^"]*" [^>]* id="0x[0-9a-fA-F]*"' "$work/sslscan-$i.xml" 2>/dev/null \
     | sed -E 's/.*sslversion="([^"]*)".* id="0x([0-9a-fA-F]*)"/\1 \2/' \
-    | while read -r v id; do
-        name=$(jq -r --arg id "0x$(printf '%04X' "0x$id")" '.cipherSuites[] | select(.id==$id) | .name' "$iana")
-        echo "$v ${name:-0x$id}"
-      done | sort > "$work/b-$i"
+    | awk 'NR==FNR { name[$1] = $2; next } { id = toupper($2); while (length(id) < 4) id = "0" id; print $1, (id in name ? name[id] : "0x" id) }' "$work/iana-names" - \
+    | sort > "$work/b-$i"
   verdict="agree"
   if ! cmp -s "$work/a-$i" "$work/b-$i"; then
     verdict="DIFFER: sc8scan-only $(comm -23 "$work/a-$i" "$work/b-$i" | wc -l), sslscan-only $(comm -13 "$work/a-$i" "$work/b-$i" | wc -l)"

@@ -1,6 +1,7 @@
 package plaintext
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -109,6 +111,11 @@ func ask(ctx context.Context, dial func(context.Context) (net.Conn, error), req,
 	buf := make([]byte, maxAnswer)
 	n, err := io.ReadAtLeast(conn, buf, 1)
 	if n > 0 {
+		// A 400 may be an HTTPS port explaining itself in the body, which
+		// can arrive in a later segment: wait for it like for the rest.
+		if id, ok := Identify(buf[:n]); ok && !(strings.HasPrefix(id.Protocol, "http/") && bytes.Contains(buf[:n], []byte(" 400 "))) {
+			return buf[:n], nil
+		}
 		// Give a split answer a moment to complete, bounded.
 		conn.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
 		m, _ := io.ReadAtLeast(conn, buf[n:], 1)

@@ -224,18 +224,15 @@ func (r *run) probe(ctx context.Context, t plan.Target, res *result) {
 		return
 	}
 	var (
-		wg  sync.WaitGroup
-		cls *ptls.Classification
-		pr  plaintext.Result
+		wg     sync.WaitGroup
+		cls    *ptls.Classification
+		clsErr error
+		pr     plaintext.Result
 	)
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		var err error
-		cls, err = ptls.Classify(ctx, ptls.Dialer(dial), r.serverName(t), r.connTimeout())
-		if err != nil {
-			res.errorf("TLS: %v", describe(err, r.connTimeout()))
-		}
+		cls, clsErr = ptls.Classify(ctx, ptls.Dialer(dial), r.serverName(t), r.connTimeout())
 	}()
 	go func() {
 		defer wg.Done()
@@ -247,8 +244,14 @@ func (r *run) probe(ctx context.Context, t plan.Target, res *result) {
 	wg.Wait()
 	tlsOffered := cls != nil && cls.TLS
 	switch {
+	case cls == nil && pr.Identified && pr.Protocol != "tls":
+		// The ClientHello got no answer, but the port speaks another
+		// protocol in cleartext (PostgreSQL closes on a ClientHello): that
+		// is the conclusion.
+		res.TLS.Tested = true
 	case cls == nil:
-		// no conclusion; Tested stays false
+		// No conclusion; Tested stays false.
+		res.errorf("TLS: %v", describe(clsErr, r.connTimeout()))
 	case cls.TLS:
 		res.TLS.Tested, res.TLS.Offered = true, true
 	case cls.NotTLS != nil:

@@ -184,13 +184,13 @@ func TestPostgresSTARTTLS(t *testing.T) {
 		t.Logf("postgres %d: plaintext %+v starttls %q tls %v errors %v", i, r.Plaintext, r.STARTTLS, r.TLS.Offered, r.Errors)
 	}
 	if r := rs[0]; r.STARTTLS != "postgres" || !r.TLS.Offered || len(r.TLS.Versions) == 0 || !r.TLS.Enumerated ||
-		r.Plaintext.Accepted || !r.Plaintext.Tested || !strings.Contains(r.Plaintext.Evidence, "pg_hba") || !factsOf(r).Trusted {
+		r.Plaintext.Accepted || !r.Plaintext.Tested || !strings.Contains(r.Plaintext.Evidence, "pg_hba") || !factsOf(r).Trusted || len(r.Errors) > 0 {
 		t.Errorf("SSL-only postgres: %+v", r)
 	}
 	if r := rs[1]; r.Plaintext.Protocol != "postgres" || !r.Plaintext.Accepted || r.TLS.Offered || !r.TLS.Tested {
 		t.Errorf("cleartext postgres: plaintext %+v tls %+v errors %v", r.Plaintext, r.TLS, r.Errors)
 	}
-	if r := rs[2]; r.STARTTLS != "postgres" || !r.TLS.Offered || r.Plaintext.Accepted {
+	if r := rs[2]; r.STARTTLS != "postgres" || !r.TLS.Offered || r.Plaintext.Accepted || len(r.Errors) > 0 {
 		t.Errorf("unhinted SSL-only postgres: starttls %q tls %v plaintext %+v errors %v", r.STARTTLS, r.TLS.Offered, r.Plaintext, r.Errors)
 	}
 }
