@@ -512,5 +512,3 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
-
-
