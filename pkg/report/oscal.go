@@ -276,8 +276,10 @@ func clean(s, empty string) string {
 	return s
 }
 
+// prop makes a property; its value is folded to one line, as OSCAL's
+// string type wants (no line breaks, no leading or trailing blanks).
 func prop(name, ns, value string) oscalProp {
-	return oscalProp{Name: name, NS: ns, Value: clean(value, "none")}
+	return oscalProp{Name: name, NS: ns, Value: clean(strings.Join(strings.Fields(value), " "), "none")}
 }
 
 func buildOSCAL(m *matrix.Matrix) oscalDocument {

@@ -50,6 +50,23 @@ func TestOSCALValidAgainstSchema(t *testing.T) {
 
 // TestOSCALSchemaRejects proves the validation can fail: a wrong state
 // and a missing reviewed-controls are caught.
+// TestOSCALHostileNames puts line breaks and blanks in every name that
+// reaches a prop value or a title: the document must stay valid.
+func TestOSCALHostileNames(t *testing.T) {
+	m := rich()
+	m.Cluster = " east\ncluster "
+	m.Rows[0].Source.Name = "front\nend "
+	m.Rows[0].Cells[0].Waiver = "W-9\n(expired)"
+	m.Scanner.Version = ""
+	m.Profile = "\t"
+	m.Evidence[0].ID = "probe report\n"
+	var buf bytes.Buffer
+	if err := OSCAL(&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	validateOSCAL(t, buf.Bytes())
+}
+
 func TestOSCALSchemaRejects(t *testing.T) {
 	var buf bytes.Buffer
 	if err := OSCAL(&buf, sample()); err != nil {
