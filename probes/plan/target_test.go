@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -50,4 +51,15 @@ func TestLimitsJSON(t *testing.T) {
 	if err := d.UnmarshalText([]byte("soon")); err == nil {
 		t.Error("bad duration accepted")
 	}
+}
+
+func ExampleParseTarget() {
+	for _, s := range []string{"10.0.0.5:443", "[fd00::1]:8443", "postgres://db.prod:5432"} {
+		t, _ := ParseTarget(s)
+		fmt.Printf("%s port %d scheme %q\n", t.Host, t.Port, t.Scheme)
+	}
+	// Output:
+	// 10.0.0.5 port 443 scheme ""
+	// fd00::1 port 8443 scheme ""
+	// db.prod port 5432 scheme "postgres"
 }
