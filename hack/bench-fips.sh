@@ -40,20 +40,25 @@ files=$(find "$ex" -type f | wc -l)
 mb=$(awk -v b="$bytes" 'BEGIN {printf "%.1f", b/1048576}')
 echo "image data: $mb MB in $files files, $(wc -l <"$work/refs") images"
 
-now() { date +%s.%N; }
-t0=$(now)
-# shellcheck disable=SC2046
-"$work/sc8scan" images --output json $(cat "$work/refs") >"$work/report.json"
-t1=$(now)
-go version -m "$ex" >/dev/null 2>&1 || true
-find "$ex" -type f -print0 | xargs -0 readelf -d --dyn-syms -W >/dev/null 2>&1 || true
-t2=$(now)
+# wall and CPU (user+sys) seconds of each side: the machine may be shared,
+# so CPU seconds are the steadier figure
+export ex
+/usr/bin/time -f "%e %U %S" -o "$work/t.scan" \
+  "$work/sc8scan" images --output json $(cat "$work/refs") >"$work/report.json"
+/usr/bin/time -f "%e %U %S" -o "$work/t.peer" bash -c '
+  go version -m "$ex" >/dev/null 2>&1 || true
+  find "$ex" -type f -print0 | xargs -0 readelf -d --dyn-syms -W >/dev/null 2>&1 || true'
 
-awk -v b="$bytes" -v a="$t0" -v m="$t1" -v z="$t2" 'BEGIN {
-  s = m - a; p = z - m
-  printf "sc8scan images:                %6.2f s  %7.1f MB/s (reads the compressed layers, verifies digests, judges)\n", s, b/1048576/s
-  printf "go version -m + readelf:       %6.2f s  %7.1f MB/s (over the extracted files)\n", p, b/1048576/p
-  printf "ratio (sc8scan / peers):       %6.2fx\n", (b/s)/(b/p)
+read -r sw su ss <"$work/t.scan"
+read -r pw pu ps <"$work/t.peer"
+awk -v b="$bytes" -v sw="$sw" -v sc="$(awk -v u="$su" -v s="$ss" 'BEGIN{print u+s}')" \
+    -v pw="$pw" -v pc="$(awk -v u="$pu" -v s="$ps" 'BEGIN{print u+s}')" 'BEGIN {
+  mb = b/1048576
+  printf "%-26s %7s %9s %7s %9s\n", "", "wall s", "MB/s", "CPU s", "MB/s CPU"
+  printf "%-26s %7.2f %9.1f %7.2f %9.1f\n", "sc8scan images", sw, mb/sw, sc, mb/sc
+  printf "%-26s %7.2f %9.1f %7.2f %9.1f\n", "go version -m + readelf", pw, mb/pw, pc, mb/pc
+  printf "ratio sc8scan/peers: %.2fx by wall time, %.2fx by CPU time\n", pw/sw, pc/sc
+  print "(sc8scan reads the compressed layers, verifies digests and judges; the peers read the extracted files)"
 }'
 verdicts=$(grep -c '"verdict"' "$work/report.json" || true)
 echo "verdicts written: $verdicts"

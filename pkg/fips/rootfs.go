@@ -46,6 +46,7 @@ type node struct {
 // rootfs is the in-memory view of an image's flattened filesystem.
 type rootfs struct {
 	ctx      context.Context
+	work     chan func()
 	nodes    map[string]*node
 	limits   Limits
 	entries  int
@@ -71,6 +72,21 @@ func (fs *rootfs) readLayers(layers []v1.Layer) error {
 	if len(layers) > fs.limits.MaxLayers {
 		return fmt.Errorf("image has %d layers, more than the limit of %d: %w", len(layers), fs.limits.MaxLayers, errLimit)
 	}
+	// ELF and jar analysis runs beside decompression: one worker, at most
+	// analysisQueue files waiting, so memory stays bounded.
+	fs.work = make(chan func(), analysisQueue)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for job := range fs.work {
+			job()
+		}
+	}()
+	defer func() {
+		close(fs.work)
+		<-done
+		fs.work = nil
+	}()
 	for i := len(layers) - 1; i >= 0; i-- {
 		if err := fs.readLayer(i, layers[i]); err != nil {
 			return err
@@ -78,6 +94,9 @@ func (fs *rootfs) readLayers(layers []v1.Layer) error {
 	}
 	return nil
 }
+
+// analysisQueue is how many read files may wait for analysis.
+const analysisQueue = 2
 
 type limitedReader struct {
 	r     io.Reader
@@ -307,17 +326,30 @@ func (fs *rootfs) analyse(p string, n *node, r io.Reader) error {
 	}
 	switch {
 	case isELF:
-		f, err := analyseELF(buf)
-		if err != nil {
-			n.err = err.Error()
-		}
-		n.elf = f
+		fs.run(func() {
+			f, err := analyseELF(buf)
+			if err != nil {
+				n.err = err.Error()
+			}
+			n.elf = f
+		})
 	case kind == "jar":
-		n.jar = analyseJar(p, buf)
+		fs.run(func() { n.jar = analyseJar(p, buf) })
 	default:
 		n.text = buf
 	}
 	return nil
+}
+
+// run analyses on the worker when readLayers started one, inline
+// otherwise. The node's analysis fields are only read after readLayers
+// returns.
+func (fs *rootfs) run(job func()) {
+	if fs.work != nil {
+		fs.work <- job
+		return
+	}
+	job()
 }
 
 // interesting says which non-ELF files are read: "text" for the
