@@ -99,6 +99,13 @@ get -connect 127.0.0.1:18443 -servername tls11.test -tls1_1 -cipher 'DEFAULT:@SE
 get -connect 127.0.0.1:18444 -servername tls10.test -tls1 -cipher 'DEFAULT:@SECLEVEL=0'
 stop_capture; kill "${pids[-1]}" "${pids[-2]}"
 
+echo "== TLS 1.3 HelloRetryRequest (client key share for P-256, server only X25519)"
+start_capture tls13-hrr 'tcp port 28444'
+bg openssl s_server -accept 127.0.0.1:28444 -cert server.pem -key server.key -tls1_3 -groups X25519 -www
+waitport 28444
+get -connect 127.0.0.1:28444 -servername hrr.test -groups P-256:X25519
+stop_capture; kill "${pids[-1]}"
+
 echo "== failed handshakes: version mismatch, plaintext to a TLS port"
 start_capture tls-failed 'tcp port 18443'
 bg openssl s_server -accept 127.0.0.1:18443 -cert server.pem -key server.key -tls1_3 -www

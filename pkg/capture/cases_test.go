@@ -86,6 +86,9 @@ func TestCases(t *testing.T) {
 			"127.0.0.1:52834>127.0.0.1:18445 tls enc=true TLSv1.2 " + ec256 + " sni=oneway12.test alpn= cert=unknown",
 			"127.0.0.1:52838>127.0.0.1:18445 tls enc=true TLSv1.2 " + ec256 + " sni= alpn=h2,http/1.1 cert=not-sent",
 		}},
+		{file: "tls13-hrr.pcap", want: []string{ // HelloRetryRequest, then the real ServerHello
+			"127.0.0.1:47222>127.0.0.1:28444 tls enc=true TLSv1.3 " + aes256 + " sni=hrr.test alpn= cert=unknown",
+		}},
 		{file: "tls10-11.pcap", want: []string{ // case 22
 			"127.0.0.1:48086>127.0.0.1:18443 tls enc=true TLSv1.1 TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA sni=tls11.test alpn= cert=not-sent",
 			"127.0.0.1:33246>127.0.0.1:18444 tls enc=true TLSv1.0 TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA sni=tls10.test alpn= cert=not-sent",
@@ -167,5 +170,30 @@ func TestCases(t *testing.T) {
 				t.Errorf("stats.flows = %d, flows = %d", r.Stats.Flows, len(r.Flows))
 			}
 		})
+	}
+}
+
+// TestCertificateChains reads the TLS 1.2 mTLS flow's cleartext chains:
+// the server's SANs and the client's SPIFFE ID (case 3).
+func TestCertificateChains(t *testing.T) {
+	r, err := ReadFile(context.Background(), filepath.Join(pcapDir, "tls12.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := r.Flows[0].TLS
+	if tl == nil || len(tl.ServerCertificates) != 2 || len(tl.ClientCertificates) != 1 {
+		t.Fatalf("chains not read: %+v", tl)
+	}
+	type cert struct{ Subject, SPIFFE string }
+	got := []cert{{tl.ServerCertificates[0].Subject, tl.ServerCertificates[0].SPIFFEID}, {tl.ClientCertificates[0].Subject, tl.ClientCertificates[0].SPIFFEID}}
+	want := []cert{{"CN=server,O=sc8", ""}, {"CN=client,O=sc8", "spiffe://cluster.local/ns/default/sa/client"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("leaf certificates (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"server.test", "localhost", "127.0.0.1", "198.18.0.2"}, tl.ServerCertificates[0].SANs); diff != "" {
+		t.Errorf("server SANs (-want +got):\n%s", diff)
+	}
+	if r.Flows[2].TLS.ClientCertificates != nil {
+		t.Errorf("one-way flow shows client certificates")
 	}
 }

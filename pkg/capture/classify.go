@@ -167,8 +167,6 @@ func classifyTLS(f *flow, c, s []byte, starttls string, final bool) analysis {
 		t.JA3S = sh.JA3S()
 		t.ServerALPN = sh.ALPN
 		if v != tlsparse.VersionTLS13 {
-			t.ServerCertificates = certificates(sd.Certificates)
-			t.ClientCertificates = certificates(cd.Certificates)
 			t.ClientCertificate = clientCert(sd, cd)
 		}
 	}
@@ -195,6 +193,11 @@ func classifyTLS(f *flow, c, s []byte, starttls string, final bool) analysis {
 		a.done = true
 	case cd.ApplicationData > 0 && sd.ApplicationData > 0:
 		a.done = true
+	}
+	if (a.done || final) && sh != nil && sh.Version() != tlsparse.VersionTLS13 {
+		// Certificates are decoded once, when the answer is settled.
+		t.ServerCertificates = certificates(sd.Certificates)
+		t.ClientCertificates = certificates(cd.Certificates)
 	}
 	return a
 }

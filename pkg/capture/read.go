@@ -42,7 +42,7 @@ func ReadFile(ctx context.Context, path string, opts ...Option) (*evidence.FlowR
 // Read is ReadFile on an open stream.
 func Read(ctx context.Context, in io.Reader, opts ...Option) (*evidence.FlowReport, error) {
 	cfg := newConfig(opts)
-	br := bufio.NewReaderSize(in, 1<<20)
+	br := bufio.NewReaderSize(in, 256<<10)
 	var rd io.Reader = br
 	magic, err := br.Peek(4)
 	if err != nil {
@@ -54,7 +54,7 @@ func Read(ctx context.Context, in io.Reader, opts ...Option) (*evidence.FlowRepo
 			return nil, fmt.Errorf("opening gzip stream: %w", err)
 		}
 		defer zr.Close()
-		br = bufio.NewReaderSize(zr, 1<<20)
+		br = bufio.NewReaderSize(zr, 256<<10)
 		rd = br
 		if magic, err = br.Peek(4); err != nil {
 			return nil, fmt.Errorf("reading file header: %w", err)

@@ -1,0 +1,108 @@
+package capture
+
+import (
+	"context"
+	"encoding/binary"
+	"path/filepath"
+	"strconv"
+	"testing"
+)
+
+// TestUDPClassifiers checks the datagram signatures against their formats
+// (RFC 9000 section 17.2, the WireGuard message layouts, RFC 1035 section
+// 4.1.1): these transports cannot run on this machine, so the bytes are
+// built from the specifications.
+func TestUDPClassifiers(t *testing.T) {
+	quic := make([]byte, 1200)
+	quic[0] = 0xc3 // long header, Initial
+	binary.BigEndian.PutUint32(quic[1:5], 1)
+	quicV2 := append([]byte(nil), quic...)
+	binary.BigEndian.PutUint32(quicV2[1:5], 0x6b3343cf)
+	short := append([]byte(nil), quic...)
+	short[0] = 0x43
+	wgInit := make([]byte, 148)
+	wgInit[0] = 1
+	wgData := make([]byte, 32+64)
+	wgData[0] = 4
+	dns := []byte{0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 3, 'c', 'o', 'm', 0, 0, 1, 0, 1}
+	tests := []struct {
+		name  string
+		b     []byte
+		port  uint16
+		class string
+		enc   bool
+	}{
+		{"quic v1 initial", quic, 443, ClassQUIC, true},
+		{"quic v2 initial", quicV2, 443, ClassQUIC, true},
+		{"quic short header alone", short, 443, ClassUnknown, false},
+		{"wireguard initiation", wgInit, 51820, ClassWireGuard, true},
+		{"wireguard transport", wgData, 51871, ClassWireGuard, true},
+		{"wireguard-sized garbage", append([]byte{1, 1}, wgInit[2:]...), 51820, ClassUnknown, false},
+		{"dns query", dns, 53, ClassPlaintext, false},
+		{"dns-shaped on another port", dns, 9999, ClassUnknown, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &flow{proto: protoUDP}
+			f.client = mustAddrPort("198.18.0.1:40000")
+			f.server = mustAddrPort("198.18.0.2:" + strconv.Itoa(int(tt.port)))
+			f.dirs[0].buf = tt.b
+			a := classify(f, true)
+			if a.class != tt.class || a.encrypted != tt.enc {
+				t.Errorf("class %s encrypted %t, want %s %t", a.class, a.encrypted, tt.class, tt.enc)
+			}
+		})
+	}
+}
+
+// TestPlaintextDetectors covers preambles the committed captures do not:
+// MySQL's greeting and SSLRequest (format from the MySQL client/server
+// protocol), an HTTP/1.1 Upgrade to h2c, and unrecognised bytes.
+func TestPlaintextDetectors(t *testing.T) {
+	greeting := []byte{0x4a, 0, 0, 0, 10}
+	greeting = append(greeting, "10.11.6-MariaDB\x00"...)
+	for len(greeting) < 4+0x4a {
+		greeting = append(greeting, 0)
+	}
+	sslReq := make([]byte, 36)
+	sslReq[0], sslReq[3] = 32, 1
+	binary.LittleEndian.PutUint32(sslReq[4:8], 0x0800|0x0200)
+	login := append([]byte(nil), sslReq...)
+	binary.LittleEndian.PutUint32(login[4:8], 0x0200)
+	tests := []struct {
+		name       string
+		c, s       []byte
+		proto      string
+		upgradable bool
+	}{
+		{"mysql greeting, login", login, greeting, ProtoMySQL, false},
+		{"mysql SSLRequest", sslReq, greeting, preMySQLSSL, true},
+		{"http upgrade to h2c", []byte("GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n\r\n"), nil, ProtoH2C, false},
+		{"redis inline ping", []byte("PING\r\n"), nil, ProtoRedis, false},
+		{"garbage", []byte{0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3, 4, 5}, []byte{9, 9, 9}, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, up := detectPlain(tt.c, tt.s, 3306)
+			if p != tt.proto || up != tt.upgradable {
+				t.Errorf("detectPlain = %q %t, want %q %t", p, up, tt.proto, tt.upgradable)
+			}
+		})
+	}
+}
+
+func BenchmarkReadFile(b *testing.B) {
+	path := filepath.Join(pcapDir, "tls12.pcap")
+	r, err := ReadFile(context.Background(), path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := ReadFile(context.Background(), path); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(r.Stats.Packets)*float64(b.N)/b.Elapsed().Seconds(), "packets/s")
+}
