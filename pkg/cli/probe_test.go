@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/sc8scan/sc8scan/pkg/evidence"
+	"github.com/sc8scan/sc8scan/pkg/internal/schematest"
 	"github.com/sc8scan/sc8scan/pkg/internal/tlstest"
 )
 
@@ -36,6 +37,7 @@ func TestProbeJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	schematest.Validate(t, evidence.ProbeReportSchema, []byte(out))
 	var rep evidence.ProbeReport
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)

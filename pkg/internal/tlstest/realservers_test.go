@@ -3,6 +3,7 @@ package tlstest_test
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/sc8scan/sc8scan/pkg/evidence"
+	"github.com/sc8scan/sc8scan/pkg/internal/schematest"
 	"github.com/sc8scan/sc8scan/pkg/internal/tlstest"
 	"github.com/sc8scan/sc8scan/probes/plan"
 	"github.com/sc8scan/sc8scan/probes/runner"
@@ -27,6 +29,11 @@ func probe(t *testing.T, caPEM []byte, targets ...plan.Target) []evidence.ProbeR
 	if err != nil {
 		t.Fatal(err)
 	}
+	doc, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schematest.Validate(t, evidence.ProbeReportSchema, doc)
 	return rep.Results
 }
 
