@@ -7,6 +7,7 @@ import (
 
 	"github.com/sc8scan/sc8scan/pkg/evidence"
 	"github.com/sc8scan/sc8scan/pkg/inventory"
+	"github.com/sc8scan/sc8scan/pkg/policy/istio"
 )
 
 // conflicts turns broken paths from meshed clients into findings, one per
@@ -14,19 +15,19 @@ import (
 // istioctl's tls-check used to show and no current analyzer predicts.
 // Broken paths from clients outside the mesh are not conflicts: refusing
 // them is what STRICT is for.
-func conflicts(paths []evidence.PolicyPath) []evidence.Finding {
-	type key struct{ client, clientPolicy, server, serverPolicy string }
+func conflicts(paths []evidence.PolicyPath, kinds []istio.Kinds) []evidence.Finding {
+	type key struct{ client, clientPolicy, clientKind, server, serverPolicy, serverKind string }
 	type group struct {
 		n        int
 		services map[string]bool
 		example  string
 	}
 	groups := map[key]*group{}
-	for _, p := range paths {
+	for i, p := range paths {
 		if p.Expected != "broken" || p.Source.Mesh == inventory.MeshNone || p.Source.Mesh == "" {
 			continue
 		}
-		k := key{p.Client.Mode, p.Client.Policy, p.Server.Mode, p.Server.Policy}
+		k := key{p.Client.Mode, p.Client.Policy, kinds[i].Client, p.Server.Mode, p.Server.Policy, kinds[i].Server}
 		g := groups[k]
 		if g == nil {
 			g = &group{services: map[string]bool{}}
@@ -49,10 +50,10 @@ func conflicts(paths []evidence.PolicyPath) []evidence.Finding {
 		g := groups[k]
 		object := "mesh policy"
 		switch {
-		case k.clientPolicy != "" && k.clientPolicy != "linkerd":
-			object = "DestinationRule " + k.clientPolicy
-		case strings.Contains(k.serverPolicy, "/"):
-			object = "PeerAuthentication " + k.serverPolicy
+		case k.clientKind != "":
+			object = k.clientKind + " " + k.clientPolicy
+		case k.serverKind != "":
+			object = k.serverKind + " " + k.serverPolicy
 		}
 		client := "client " + k.client
 		if k.clientPolicy != "" {

@@ -63,18 +63,21 @@ func Predict(inv *inventory.Inventory, opts ...Option) (*evidence.PolicyReport, 
 		Findings: append(e.Findings(), c.Findings...),
 	}
 	nl := 0
+	kinds := make([]istio.Kinds, 0, len(inv.Paths))
 	for _, p := range inv.Paths {
 		var pp evidence.PolicyPath
+		var k istio.Kinds
 		if l.Applies(p) {
 			pp = l.Predict(p)
 			nl++
 		} else {
-			pp = e.PredictPath(p)
+			pp, k = e.PredictPathKinds(p)
 		}
 		c.Annotate(p, &pp)
 		rep.Paths = append(rep.Paths, pp)
+		kinds = append(kinds, k)
 	}
-	rep.Findings = append(rep.Findings, conflicts(rep.Paths)...)
+	rep.Findings = append(rep.Findings, conflicts(rep.Paths, kinds)...)
 	o.log.Debug("policy predicted", "paths", len(rep.Paths), "linkerdPaths", nl, "findings", len(rep.Findings))
 	return rep, nil
 }

@@ -446,6 +446,26 @@ var policyCases = []policyCase{
 			{from: f.naked, to: svc, port: 80, want: res("NONE", "edge/web-gw", "NONE", "", "plaintext", true)},
 		}
 	}},
+	{"Sidecar egress scoping: hosts not imported take the passthrough cluster", "Sidecar egress hosts; outboundTrafficPolicy ALLOW_ANY passthrough, REGISTRY_ONLY black hole", func(t testing.TB) (*world, []check) {
+		f := std(t)
+		open := f.w.wl("s", "open", inventory.MeshSidecar)
+		openSvc := f.w.svc("s", "open", []portMap{{80, 8080}}, open)
+		strict := f.w.wl("s2", "strict", inventory.MeshSidecar)
+		strictSvc := f.w.svc("s2", "strict", []portMap{{80, 8080}}, strict)
+		locked := f.w.wl("locked", "client", inventory.MeshSidecar)
+		scoped := f.w.wl("scoped", "client", inventory.MeshSidecar)
+		f.w.apply(pa("s2", "default", mode("STRICT")),
+			"apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: default, namespace: c}\nspec:\n  egress:\n  - hosts: [\"./*\", \"istio-system/*\"]\n",
+			"apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: default, namespace: locked}\nspec:\n  egress:\n  - hosts: [\"./*\"]\n  outboundTrafficPolicy: {mode: REGISTRY_ONLY}\n",
+			"apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: default, namespace: scoped}\nspec:\n  egress:\n  - hosts: [\"s/*\", \"*/strict.s2.svc.cluster.local\"]\n")
+		return f.w, []check{
+			{from: f.client, to: openSvc, port: 80, want: res("PERMISSIVE", "", "DISABLE", "c/default", "plaintext", true), reason: "PassthroughCluster"},
+			{from: f.client, to: strictSvc, port: 80, want: res("STRICT", "s2/default", "DISABLE", "c/default", "broken", false)},
+			{from: locked, to: openSvc, port: 80, want: res("PERMISSIVE", "", "DISABLE", "locked/default", "broken", true), reason: "BlackHoleCluster"},
+			{from: scoped, to: openSvc, port: 80, want: res("PERMISSIVE", "", "AUTO", "", "mtls", true)},
+			{from: scoped, to: strictSvc, port: 80, want: res("STRICT", "s2/default", "AUTO", "", "mtls", false)},
+		}
+	}},
 	{"many pods of one workload collapse into one backend", "bounded reasons on large services", func(t testing.TB) (*world, []check) {
 		f := std(t)
 		s := f.w.inv.Service(f.svc)

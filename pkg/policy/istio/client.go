@@ -287,6 +287,12 @@ type clientTLS struct {
 	labels  map[string]string
 	vs      string // VirtualService routing to the subset
 	client  Client // for ambient and proxy-less clients
+	// sidecar names the Sidecar resource that does not import the host:
+	// the client takes the passthrough cluster (plain TCP), or with
+	// blocked (REGISTRY_ONLY) the black hole.
+	sidecar string
+	blocked bool
+	fqdn    string
 }
 
 // resolveTLS returns the client TLS for (rule, subset, port); subset ""
@@ -350,6 +356,12 @@ func (ct *clientTLS) reason() string {
 	switch ct.mode {
 	case ClientNone:
 		return "client " + ct.client.Namespace + "/" + ct.client.Workload + " has no sidecar and is not captured by ambient: it sends what the application sends (plaintext at the mesh layer; application TLS is not known from policy)"
+	}
+	if ct.sidecar != "" {
+		if ct.blocked {
+			return fmt.Sprintf("Sidecar %s does not import %s and outboundTrafficPolicy is REGISTRY_ONLY, so the client's proxy sends the connection to the BlackHoleCluster", ct.sidecar, ct.fqdn)
+		}
+		return fmt.Sprintf("Sidecar %s does not import %s, so the client's proxy forwards it through the PassthroughCluster as plain TCP: no DestinationRule, no auto mTLS", ct.sidecar, ct.fqdn)
 	}
 	if ct.client.Mesh == "ambient" {
 		return "client " + ct.client.Namespace + "/" + ct.client.Workload + " is captured by ambient: ztunnel upgrades to HBONE (mTLS) when the destination is in the mesh; DestinationRules apply only at waypoints"

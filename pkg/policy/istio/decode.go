@@ -481,6 +481,61 @@ func (d *decoder) apiGateway(o inventory.Object) ([]evidence.GatewayTLS, []gwSer
 	return out, servers, true
 }
 
+// sidecarRes is one decoded Sidecar resource: which hosts its proxies
+// import, and where the others go.
+type sidecarRes struct {
+	meta
+	selector map[string]string
+	hosts    [][2]string // namespace, dnsName; nil imports everything
+	outbound string      // "ALLOW_ANY", "REGISTRY_ONLY", or "" for the mesh default
+}
+
+func (d *decoder) sidecar(o inventory.Object) (*sidecarRes, bool) {
+	env, m, ok := d.open(o, "networking.istio.io")
+	if !ok {
+		return nil, false
+	}
+	var spec networking.Sidecar
+	if !d.spec(m, env.Spec, &spec) {
+		return nil, false
+	}
+	sc := &sidecarRes{meta: m, selector: spec.GetWorkloadSelector().GetLabels()}
+	if p := spec.GetOutboundTrafficPolicy(); p != nil {
+		sc.outbound = p.GetMode().String()
+	}
+	for _, l := range spec.GetEgress() {
+		for _, h := range l.GetHosts() {
+			ns, host, ok := strings.Cut(h, "/")
+			if !ok || ns == "" || host == "" {
+				d.add(SevError, m, "egress host %q is not namespace/dnsName; istiod rejects it, and it imports nothing", h)
+				continue
+			}
+			if ns == "." {
+				ns = m.Namespace
+			}
+			sc.hosts = append(sc.hosts, [2]string{ns, host})
+		}
+	}
+	if len(spec.GetEgress()) > 0 && sc.hosts == nil {
+		sc.hosts = [][2]string{} // egress listeners that import nothing
+	}
+	return sc, true
+}
+
+// imports reports whether the Sidecar's proxies know the Service fqdn in
+// namespace ns.
+func (sc *sidecarRes) imports(ns, fqdn string) bool {
+	if sc.hosts == nil {
+		return true
+	}
+	for _, h := range sc.hosts {
+		if (h[0] == "*" || h[0] == ns) && hostMatches(h[1], fqdn) {
+			return true
+		}
+	}
+	return false
+}
+
 // resolveHost turns a short host into an FQDN in ns, as istiod's
 // ResolveShortnameToFQDN does: hosts with a dot and "*" stay as they are.
 func resolveHost(host, ns, domain string) string {

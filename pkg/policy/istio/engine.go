@@ -50,6 +50,7 @@ type Engine struct {
 	nsID      map[string]int
 	pods      map[inventory.ServiceRef]int // pod ns/name (ServiceRef reused as a name pair)
 	servers   [][]*serverSide              // per service, per port
+	sidecars  map[string]*nsSidecars
 	gateways  []evidence.GatewayTLS
 	gwServers []gwServer
 	findings  []evidence.Finding
@@ -110,6 +111,7 @@ func NewEngine(inv *inventory.Inventory, cfg Config) *Engine {
 
 	var pas []*peerAuth
 	var drs []*destRule
+	var scs []*sidecarRes
 	e.routed = map[string][]routedSubset{}
 	for _, o := range inv.Objects {
 		switch o.Kind {
@@ -120,6 +122,10 @@ func NewEngine(inv *inventory.Inventory, cfg Config) *Engine {
 		case "DestinationRule":
 			if dr, ok := d.destinationRule(o, e.domain); ok {
 				drs = append(drs, dr)
+			}
+		case "Sidecar":
+			if sc, ok := d.sidecar(o); ok {
+				scs = append(scs, sc)
 			}
 		case "VirtualService":
 			if rs, ok := d.virtualService(o, e.domain); ok {
@@ -142,6 +148,7 @@ func NewEngine(inv *inventory.Inventory, cfg Config) *Engine {
 		}
 	}
 	e.pa = d.buildPeerAuth(pas, e.ms.root)
+	e.sidecars = d.buildSidecars(scs, e.ms.root)
 	e.dr = d.buildDestRules(drs, e.ms.root, e.ms.exportTo)
 	e.nsID = map[string]int{}
 	for _, n := range inv.Namespaces {
@@ -459,6 +466,10 @@ type leg struct {
 // Outcome is the prediction for one (client, Service port).
 type Outcome struct {
 	ServerMode, ServerPolicy string
+	// ServerKind and ClientKind name the kinds of ServerPolicy and
+	// ClientPolicy ("PeerAuthentication", "Gateway", "DestinationRule",
+	// "Sidecar"), empty when no object decided.
+	ServerKind, ClientKind   string
 	ClientMode, ClientPolicy string
 	Expected                 string
 	PlaintextAccepted        bool
@@ -621,6 +632,14 @@ func (e *Engine) evaluate(c Client, s *inventory.Service, port int32, ss *server
 				c.nsid = id + 1
 			}
 		}
+		if sc := e.sidecarFor(&c); sc != nil && !sc.imports(s.Namespace, ss.fqdn) {
+			mode := sc.outbound
+			if mode == "" {
+				mode = e.ms.outboundMode
+			}
+			o.route0 = clientTLS{mode: ClientDisable, policy: sc.ref(), client: c, sidecar: sc.ref(), blocked: mode == "REGISTRY_ONLY", fqdn: ss.fqdn, port: port}
+			break
+		}
 		dr := e.dr.lookup(&c, ss.sid, ss.si, ss.fqdn)
 		if len(ss.routed) > 0 {
 			for _, sub := range ss.routed {
@@ -651,6 +670,12 @@ func (e *Engine) evaluate(c Client, s *inventory.Service, port int32, ss *server
 			worst = r
 			o.Expected = l.expected
 			o.ClientMode, o.ClientPolicy = rt.mode, rt.policy
+			switch {
+			case rt.sidecar != "":
+				o.ClientKind = "Sidecar"
+			case rt.dr != nil:
+				o.ClientKind = "DestinationRule"
+			}
 			o.worst = l
 		} else if o.nlegs == 1 {
 			o.worst = l
@@ -660,12 +685,15 @@ func (e *Engine) evaluate(c Client, s *inventory.Service, port int32, ss *server
 		}
 		if sr := serverRank(l.b.mode()); sr < weakest {
 			weakest = sr
-			o.ServerMode, o.ServerPolicy = l.b.mode(), l.b.sm.policy
+			o.ServerMode, o.ServerPolicy, o.ServerKind = l.b.mode(), l.b.sm.policy, "PeerAuthentication"
 			switch {
 			case l.b.gateway && l.b.gw != nil:
-				o.ServerPolicy = l.b.gw.gateway
+				o.ServerPolicy, o.ServerKind = l.b.gw.gateway, "Gateway"
 			case l.b.mesh == inventory.MeshNone || (l.b.gateway && l.b.gwSeen):
 				o.ServerPolicy = ""
+			}
+			if o.ServerPolicy == "" {
+				o.ServerKind = ""
 			}
 			o.TargetPort = l.b.targetPort
 		}
@@ -677,6 +705,16 @@ func (e *Engine) evaluate(c Client, s *inventory.Service, port int32, ss *server
 	}
 	for i := 0; i < n; i++ {
 		rt := o.route(i)
+		if rt.blocked {
+			const why = "the BlackHoleCluster drops the connection"
+			if len(ss.backends) == 0 {
+				consider(leg{route: i, expected: ExpectBroken, why: why})
+			}
+			for _, b := range ss.backends {
+				consider(leg{route: i, b: b, expected: ExpectBroken, why: why})
+			}
+			continue
+		}
 		if len(ss.backends) == 0 {
 			send := e.send(c, rt, ss, nil)
 			exp, why := outcome(send, nil)
@@ -698,7 +736,7 @@ func (e *Engine) evaluate(c Client, s *inventory.Service, port int32, ss *server
 		}
 	}
 	if ss.note != "" {
-		o.ServerMode, o.ServerPolicy = ModeNone, ""
+		o.ServerMode, o.ServerPolicy, o.ServerKind = ModeNone, "", ""
 		o.PlaintextAccepted = true
 	}
 	return o
@@ -743,6 +781,9 @@ func (e *Engine) send(c Client, rt *clientTLS, ss *serverSide, b *backend) sendK
 	case inventory.MeshSidecar:
 	default:
 		return sendPlain
+	}
+	if rt.sidecar != "" {
+		return sendPlain // passthrough: plain TCP
 	}
 	switch rt.mode {
 	case ClientIstioMutual:
@@ -861,6 +902,60 @@ func outcome(send sendKind, b *backend) (string, string) {
 	}
 }
 
+// nsSidecars are the Sidecar resources of one namespace.
+type nsSidecars struct {
+	def      *sidecarRes   // the oldest without a workloadSelector
+	selected []*sidecarRes // with a workloadSelector, oldest first
+}
+
+// buildSidecars indexes Sidecar resources per namespace, reporting the
+// ones istiod ignores.
+func (d *decoder) buildSidecars(scs []*sidecarRes, root string) map[string]*nsSidecars {
+	sort.SliceStable(scs, func(i, j int) bool { return older(scs[i].meta, scs[j].meta) })
+	out := map[string]*nsSidecars{}
+	for _, sc := range scs {
+		r := out[sc.Namespace]
+		if r == nil {
+			r = &nsSidecars{}
+			out[sc.Namespace] = r
+		}
+		switch {
+		case len(sc.selector) > 0 && sc.Namespace == root:
+			d.add(SevWarning, sc.meta, "a Sidecar with a workloadSelector in the root namespace %s is ignored", root)
+		case len(sc.selector) > 0:
+			r.selected = append(r.selected, sc)
+		case r.def != nil:
+			d.add(SevWarning, sc.meta, "namespace %s already has an older Sidecar without workloadSelector (%s); istiod uses that one", sc.Namespace, r.def.ref())
+		default:
+			r.def = sc
+		}
+	}
+	return out
+}
+
+// sidecarFor returns the Sidecar resource that configures client c's
+// proxy: a selecting one of its namespace, else its namespace's default,
+// else the root namespace's default.
+func (e *Engine) sidecarFor(c *Client) *sidecarRes {
+	if len(e.sidecars) == 0 {
+		return nil
+	}
+	if r := e.sidecars[c.Namespace]; r != nil {
+		for _, sc := range r.selected {
+			if selects(sc.selector, c.Labels) {
+				return sc
+			}
+		}
+		if r.def != nil {
+			return r.def
+		}
+	}
+	if r := e.sidecars[e.ms.root]; r != nil {
+		return r.def
+	}
+	return nil
+}
+
 // gatewayOutcome is what a gateway proxy's listener does with what the
 // client sends: its Gateway server decides, not PeerAuthentication.
 func gatewayOutcome(send sendKind, b *backend) (string, string) {
@@ -910,6 +1005,17 @@ func (e *Engine) Report() []evidence.PolicyPath {
 
 // PredictPath evaluates one path of the inventory.
 func (e *Engine) PredictPath(p inventory.Path) evidence.PolicyPath {
+	pp, _ := e.PredictPathKinds(p)
+	return pp
+}
+
+// Kinds names the kinds of the objects a path's Server.Policy and
+// Client.Policy refer to.
+type Kinds struct{ Server, Client string }
+
+// PredictPathKinds is PredictPath that also returns the kinds of the
+// deciding objects.
+func (e *Engine) PredictPathKinds(p inventory.Path) (evidence.PolicyPath, Kinds) {
 	c := e.ClientOf(p.Source)
 	pp := evidence.PolicyPath{
 		PathID: p.ID,
@@ -927,7 +1033,7 @@ func (e *Engine) PredictPath(p inventory.Path) evidence.PolicyPath {
 		pp.Expected = ExpectPlaintext
 		pp.PlaintextAccepted = true
 		pp.Reasons = []string{fmt.Sprintf("Service %s port %d is not in the inventory, so nothing is known of its server side; plaintext is assumed", p.Destination, p.Port.Port)}
-		return pp
+		return pp, Kinds{}
 	}
 	if pp.Destination.TargetPort == 0 {
 		pp.Destination.TargetPort = int(o.TargetPort)
@@ -937,5 +1043,5 @@ func (e *Engine) PredictPath(p inventory.Path) evidence.PolicyPath {
 	pp.Expected = o.Expected
 	pp.PlaintextAccepted = o.PlaintextAccepted
 	pp.Reasons = o.Reasons()
-	return pp
+	return pp, Kinds{Server: o.ServerKind, Client: o.ClientKind}
 }

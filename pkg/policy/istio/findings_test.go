@@ -30,6 +30,13 @@ type badInputCase struct {
 
 var badInputCases = []badInputCase{
 	{
+		name:        "Sidecar egress host without a namespace",
+		schemaValid: true,
+		objs:        []string{"apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: default, namespace: c}\nspec:\n  egress:\n  - hosts: [\"srv.s.svc.cluster.local\"]\n"},
+		want:        []wantFinding{{"error", "Sidecar c/default", "not namespace/dnsName"}},
+		expected:    "plaintext",
+	},
+	{
 		name:     "unknown field is pruned and the policy still applies",
 		objs:     []string{pa("s", "typo", "spec:\n  mtls: {mode: STRICT}\n  mtlsMode: DISABLE\n")},
 		want:     []wantFinding{{"warning", "PeerAuthentication s/typo", `unknown field "spec.mtlsMode"`}},

@@ -14,6 +14,7 @@ var fuzzKinds = []struct{ apiVersion, kind string }{
 	{"v1", "ConfigMap"},
 	{"networking.istio.io/v1", "ServiceEntry"},
 	{"gateway.networking.k8s.io/v1", "Gateway"},
+	{"networking.istio.io/v1", "Sidecar"},
 }
 
 // FuzzEngine feeds arbitrary object bytes of each kind the engine decodes:
