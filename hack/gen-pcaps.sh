@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Records the captures in testdata/pcap from real programs: openssl
 # s_server/s_client (TLS 1.0 to 1.3, mTLS), nginx and curl, PostgreSQL
-# (SSLRequest), redis, dig, and Go crypto/tls peers (Istio- and Linkerd-shaped
+# (SSLRequest), MariaDB (SSLRequest), redis, dig, and Go crypto/tls peers (Istio- and Linkerd-shaped
 # handshakes, a reused 4-tuple, h2c gRPC, HTTP CONNECT, SMTP STARTTLS), on
 # loopback or between network namespaces joined by veth pairs (198.18.0.0/15
 # only): one link with MTU 300 so the ClientHello is split over segments,
@@ -11,6 +11,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(realpath -m "${1:-testdata/pcap}")
+# Besides hack/deps.sh's packages this needs redis-server, mariadb-server
+# and dnsutils (the tests read the committed captures and do not).
+for p in tcpdump openssl nginx psql redis-server redis-cli mariadbd mariadb dig editcap curl go; do
+  command -v "$p" >/dev/null || [ -x "/usr/sbin/$p" ] || { echo "gen-pcaps: $p is not installed" >&2; exit 1; }
+done
 mkdir -p "$out"
 work=$(mktemp -d)
 pids=()
@@ -154,6 +159,17 @@ psql "host=127.0.0.1 port=15432 user=postgres dbname=postgres sslmode=require" -
 psql "host=127.0.0.1 port=15432 user=postgres dbname=postgres sslmode=disable" -c 'select 1' >/dev/null
 stop_capture
 su postgres -c "$pgbin/pg_ctl -D $work/pg -m fast stop" >/dev/null
+
+echo "== MariaDB: SSLRequest then TLS (--ssl), plaintext (--skip-ssl)"
+mkdir -p "$work/my" && cp server.pem server.key "$work/my/" && chown -R mysql "$work/my"
+mariadb-install-db --user=mysql --datadir="$work/my/data" --skip-test-db >/dev/null
+mariadbd --user=mysql --datadir="$work/my/data" --socket="$work/my/sock" --port=13306 --bind-address=127.0.0.1 \
+  --ssl-cert="$work/my/server.pem" --ssl-key="$work/my/server.key" --skip-grant-tables --skip-log-bin >/dev/null 2>&1 & pids+=($!)
+waitport 13306
+start_capture mysql 'tcp port 13306'
+mariadb -h 127.0.0.1 -P 13306 -u root --ssl -e 'select 1' >/dev/null
+mariadb -h 127.0.0.1 -P 13306 -u root --skip-ssl -e 'select 1' >/dev/null
+stop_capture; kill "${pids[-1]}"
 
 echo "== redis (RESP), DNS query (dig)"
 start_capture redis-dns 'tcp port 16379 or udp port 53'

@@ -120,6 +120,10 @@ func TestCases(t *testing.T) {
 			"127.0.0.1:50630>127.0.0.1:18450 tls enc=true TLSv1.3 " + aes128 + " sni= alpn=h2,http/1.1 cert=unknown",
 			"127.0.0.1:54316>127.0.0.1:18025 tls enc=true TLSv1.3 " + aes128 + " sni=mail.test alpn= cert=unknown starttls=smtp",
 		}},
+		{file: "mysql.pcap", want: []string{ // case 13
+			"127.0.0.1:40942>127.0.0.1:13306 tls enc=true TLSv1.3 " + aes256 + " sni= alpn= cert=unknown starttls=mysql",
+			"127.0.0.1:40948>127.0.0.1:13306 plaintext enc=false plain=mysql",
+		}},
 		{file: "redis-dns.pcap", want: []string{ // case 14, DNS
 			"127.0.0.1:57690>127.0.0.1:16379 plaintext enc=false plain=redis",
 			"127.0.0.1:57698>127.0.0.1:16379 plaintext enc=false plain=redis",

@@ -87,7 +87,8 @@ func detectPlain(c, s []byte, serverPort uint16) (proto string, upgradable bool)
 			binary.LittleEndian.Uint32(c[4:8])&0x0800 != 0 {
 			return preMySQLSSL, true
 		}
-		return ProtoMySQL, false
+		// The client's first packet (login or SSLRequest) decides.
+		return ProtoMySQL, len(c) < 36
 	case isSMTPBanner(s) || isSMTPClient(c):
 		if bytes.Contains(bytes.ToUpper(c[:min(len(c), 4096)]), []byte("STARTTLS\r\n")) {
 			return preSMTPTLS, true

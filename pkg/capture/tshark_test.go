@@ -22,7 +22,7 @@ import (
 // content.
 var tsharkDecodeAs = []string{
 	"tcp.port==18080,http", "tcp.port==18082,http", "tcp.port==18081,http2", "tcp.port==18083,http2",
-	"tcp.port==15432,pgsql", "tcp.port==18025,smtp", "tcp.port==16379,resp",
+	"tcp.port==15432,pgsql", "tcp.port==18025,smtp", "tcp.port==16379,resp", "tcp.port==13306,mysql",
 }
 
 var tsharkFields = []string{
