@@ -364,6 +364,9 @@ func (r *run) tlsDetails(ctx context.Context, dial ptls.Dialer, t plan.Target, c
 	for _, c := range chain {
 		res.TLS.Certificates = append(res.TLS.Certificates, ptls.CertificateFacts(c))
 	}
+	if len(chain) == 0 && enum != nil && enum.FlightErr != nil {
+		res.errorf("TLS certificates: %v", enum.FlightErr)
+	}
 
 	res.TLS.ClientAuth, res.TLS.ClientAuthEvidence = hs.ClientAuth, hs.ClientAuthEvidence
 	res.TLS.AcceptableCAs = hs.AcceptableCAs

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // peer runs handle on each connection of a loopback listener and returns a
@@ -192,3 +194,53 @@ func TestCertificateFactsAndVerify(t *testing.T) {
 }
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// sslv3Server answers only SSLv3 ClientHellos, picking from its own
+// preference list; OpenSSL 3 no longer builds an SSLv3 server, so this
+// responder stands in for one.
+func sslv3Server(prefs []uint16) func(net.Conn) {
+	return func(c net.Conn) {
+		c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		var hdr [5]byte
+		if _, err := io.ReadFull(c, hdr[:]); err != nil {
+			return
+		}
+		body := make([]byte, int(hdr[3])<<8|int(hdr[4]))
+		if _, err := io.ReadFull(c, body); err != nil || len(body) < 4+2+32+1 {
+			return
+		}
+		hello := body[4:]
+		version := uint16(hello[0])<<8 | uint16(hello[1])
+		rest := hello[34:]
+		rest = rest[1+int(rest[0]):]
+		n := int(rest[0])<<8 | int(rest[1])
+		offered := map[uint16]bool{}
+		for i := 0; i+1 < n && 2+i+1 < len(rest); i += 2 {
+			offered[uint16(rest[2+i])<<8|uint16(rest[3+i])] = true
+		}
+		if version != VersionSSL30 {
+			c.Write(append([]byte{recordAlert, 3, 0, 0, 2}, 2, 70))
+			return
+		}
+		for _, s := range prefs {
+			if offered[s] {
+				c.Write(record(recordHandshake, handshake(typeServerHello, serverHello(VersionSSL30, s, nil, nil))))
+				return
+			}
+		}
+		c.Write(append([]byte{recordAlert, 3, 0, 0, 2}, 2, 40))
+	}
+}
+
+func TestEnumerateSSLv3(t *testing.T) {
+	dial := peer(t, sslv3Server([]uint16{0x000a, 0x0005, 0x002f}))
+	e, err := Enumerate(context.Background(), dial, EnumerateOptions{ConnTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	want := []VersionResult{{Version: VersionSSL30, Suites: []uint16{0x000a, 0x0005, 0x002f}, ServerPreference: &yes}}
+	if diff := cmp.Diff(want, e.Versions); diff != "" || len(e.Errors) > 0 {
+		t.Errorf("versions (-want +got):\n%s\nerrors %v", diff, e.Errors)
+	}
+}

@@ -34,8 +34,10 @@ type Enumeration struct {
 	Versions []VersionResult // newest first
 	Groups   []uint16        // in the order the server chose them
 	// Flight is the longest first flight seen below TLS 1.3 (certificates,
-	// CertificateRequest), when one was read.
-	Flight *Flight
+	// CertificateRequest), when one was read; FlightErr says why not. It is
+	// not an enumeration error: the chain may come from elsewhere.
+	Flight    *Flight
+	FlightErr error
 	// Handshakes is how many ClientHellos were sent.
 	Handshakes int
 	// Errors are the steps that ended without a conclusion.
@@ -99,7 +101,7 @@ func Enumerate(ctx context.Context, dial Dialer, o EnumerateOptions) (*Enumerati
 		}
 	}
 	out.Groups = e.groups
-	out.Flight = e.longFlight
+	out.Flight, out.FlightErr = e.longFlight, e.flightErr
 	out.Handshakes = int(e.handshakes.Load())
 	out.Errors = e.errs
 	return out, nil
@@ -115,6 +117,7 @@ type enumerator struct {
 	errs       []string
 	groups     []uint16
 	longFlight *Flight
+	flightErr  error
 }
 
 func (e *enumerator) fail(format string, a ...any) {
@@ -241,13 +244,13 @@ func (e *enumerator) groups12(ctx context.Context, v uint16, ecSuites []uint16) 
 // any CertificateRequest.
 func (e *enumerator) flight(ctx context.Context, v uint16, suites []uint16) {
 	f, err := e.send(ctx, e.hello(v, suites), true)
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if err != nil {
-		e.fail("%s first flight: %v", VersionName(v), err)
+		e.flightErr = fmt.Errorf("%s first flight: %w", VersionName(v), err)
 		return
 	}
-	e.mu.Lock()
 	e.longFlight = f
-	e.mu.Unlock()
 }
 
 func (e *enumerator) addGroup(g uint16) {
