@@ -254,6 +254,22 @@ var policyCases = []policyCase{
 			"apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: srv, namespace: s}\nspec:\n  hosts: [srv]\n  http:\n  - route:\n    - destination: {host: srv, subset: v1}\n")
 		return f.w, []check{{from: f.client, to: f.svc, port: 80, want: res("STRICT", "istio-system/default", "DISABLE", "s/subs", "broken", false), reason: `routes to subset "v1"`}}
 	}},
+	{"23c VirtualService rules: gateway-only, rerouted and private ones do not pick subsets", "VirtualService hosts, gateways and exportTo decide which routes a sidecar uses", func(t testing.TB) (*world, []check) {
+		f := std(t)
+		subs := "spec:\n  host: srv\n  subsets:\n  - name: v1\n    labels: {app: srv}\n    trafficPolicy:\n      tls: {mode: DISABLE}\n"
+		vs := func(name, extra string) string {
+			return "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: " + name + ", namespace: s}\nspec:\n" + extra + "  http:\n  - route:\n    - destination: {host: srv, subset: v1}\n"
+		}
+		f.w.apply(meshStrict, dr("s", "subs", subs),
+			vs("edge-only", "  hosts: [srv]\n  gateways: [istio-system/public]\n"),
+			vs("other-host", "  hosts: [frontend]\n"),
+			vs("private", "  hosts: [srv]\n  exportTo: [\".\"]\n"))
+		local := f.w.wl("s", "local", inventory.MeshSidecar)
+		return f.w, []check{
+			{from: f.client, to: f.svc, port: 80, want: res("STRICT", "istio-system/default", "AUTO", "s/subs", "mtls", false)},
+			{from: local, to: f.svc, port: 80, want: res("STRICT", "istio-system/default", "DISABLE", "s/subs", "broken", false), reason: "VirtualService s/private"},
+		}
+	}},
 	{"24 client-namespace wildcard DR beats the service's exact DR", "PushContext.destinationRule stops at the first namespace with a match (istio/istio#36672)", func(t testing.TB) (*world, []check) {
 		f := std(t)
 		f.w.apply(dr("c", "all", drTLS(`"*"`, "DISABLE")), dr("s", "exact", drTLS("srv.s.svc.cluster.local", "ISTIO_MUTUAL")))

@@ -343,11 +343,13 @@ func (d *decoder) checkCA(m meta, where string, tp *networking.TrafficPolicy) {
 	}
 }
 
-// routedSubset is a (host, subset) a VirtualService sends traffic to.
+// routedSubset is a (host, subset) a VirtualService sends the host's own
+// traffic to.
 type routedSubset struct {
 	host, subset string
 	port         uint32 // 0: any port
 	vs           meta
+	exportTo     []string
 }
 
 func (d *decoder) virtualService(o inventory.Object, domain string) ([]routedSubset, bool) {
@@ -359,12 +361,27 @@ func (d *decoder) virtualService(o inventory.Object, domain string) ([]routedSub
 	if !d.spec(m, env.Spec, &spec) {
 		return nil, false
 	}
+	if gws := spec.GetGateways(); len(gws) > 0 && !contains(gws, "mesh") {
+		return nil, true // bound to gateways only: sidecars never use it
+	}
+	var hosts []string
+	for _, h := range spec.GetHosts() {
+		hosts = append(hosts, resolveHost(h, m.Namespace, domain))
+	}
 	var out []routedSubset
 	add := func(dst *networking.Destination) {
 		if dst.GetSubset() == "" || dst.GetHost() == "" {
 			return
 		}
-		out = append(out, routedSubset{host: resolveHost(dst.GetHost(), m.Namespace, domain), subset: dst.GetSubset(), port: dst.GetPort().GetNumber(), vs: m})
+		host := resolveHost(dst.GetHost(), m.Namespace, domain)
+		for _, h := range hosts {
+			// Only routes that keep a host's traffic on that host pick its
+			// subsets; a route elsewhere sends the traffic to another Service.
+			if hostMatches(h, host) {
+				out = append(out, routedSubset{host: host, subset: dst.GetSubset(), port: dst.GetPort().GetNumber(), vs: m, exportTo: spec.GetExportTo()})
+				return
+			}
+		}
 	}
 	for _, r := range spec.GetHttp() {
 		for _, rd := range r.GetRoute() {

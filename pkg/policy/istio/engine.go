@@ -641,8 +641,8 @@ func (e *Engine) evaluate(c Client, s *inventory.Service, port int32, ss *server
 			break
 		}
 		dr := e.dr.lookup(&c, ss.sid, ss.si, ss.fqdn)
-		if len(ss.routed) > 0 {
-			for _, sub := range ss.routed {
+		if subs := visibleRoutes(ss.routed, c.Namespace); len(subs) > 0 {
+			for _, sub := range subs {
 				ct := resolveTLS(dr, sub.subset, port)
 				ct.vs, ct.client = sub.vs.ref(), c
 				o.routes = append(o.routes, ct)
@@ -751,21 +751,53 @@ func appendOnce(list []string, s string) []string {
 	return append(list, s)
 }
 
-// subsetsFor returns the subsets VirtualServices route traffic for fqdn:port to.
+// subsetsFor returns the subsets VirtualServices route traffic for
+// fqdn:port to, oldest VirtualService first.
 func (e *Engine) subsetsFor(fqdn string, port int32) []routedSubset {
-	rs := e.routed[fqdn]
-	if len(rs) == 0 {
-		return nil
-	}
 	var out []routedSubset
-	seen := map[string]bool{}
-	for _, r := range rs {
-		if (r.port == 0 || r.port == uint32(port)) && !seen[r.subset] {
-			seen[r.subset] = true
+	for _, r := range e.routed[fqdn] {
+		if r.port == 0 || r.port == uint32(port) {
 			out = append(out, r)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].subset < out[j].subset })
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].vs != out[j].vs {
+			return older(out[i].vs, out[j].vs)
+		}
+		return out[i].subset < out[j].subset
+	})
+	return out
+}
+
+// visibleRoutes returns the subsets of the oldest VirtualService visible
+// from namespace ns (exportTo), each once: a sidecar uses one
+// VirtualService per host.
+func visibleRoutes(rs []routedSubset, ns string) []routedSubset {
+	if len(rs) == 0 {
+		return nil
+	}
+	var chosen *meta
+	var out []routedSubset
+	for i := range rs {
+		r := &rs[i]
+		if chosen == nil {
+			v := newVisibility(r.exportTo, r.vs.Namespace, nil)
+			if !v.visibleTo(ns) {
+				continue
+			}
+			chosen = &r.vs
+		}
+		if r.vs != *chosen {
+			continue
+		}
+		dup := false
+		for _, o := range out {
+			dup = dup || o.subset == r.subset
+		}
+		if !dup {
+			out = append(out, *r)
+		}
+	}
 	return out
 }
 
