@@ -18,6 +18,6 @@ rc=$?
 set -e
 echo
 case $rc in
-  0|3|4|5) echo "demo: bundle written to $out (matrix.md, matrix.csv, matrix.json, evidence/, SHA256SUMS); scan exit code $rc (3 = FAIL cells found, as the demo intends)";;
+  0|3|4|5) echo "demo: bundle written to $out: matrix.md and matrix.html to read, matrix.json, matrix.csv, oscal-assessment-results.json, junit.xml, sarif.json, poam.csv, evidence/ and SHA256SUMS; scan exit code $rc (3 = FAIL cells found, as the demo intends)";;
   *) echo "demo: the scan failed (exit $rc)"; exit "$rc";;
 esac

@@ -21,7 +21,7 @@ func newReportCmd(s Streams) *cobra.Command {
 	f := &reportFlags{}
 	cmd := &cobra.Command{
 		Use:   "report MATRIX.json",
-		Short: "Re-render a saved matrix (table, markdown, csv, json) and optionally gate on it",
+		Short: "Re-render a saved matrix (table, markdown, csv, json, html, junit, sarif, oscal, poam) and optionally gate on it",
 		Long: `report reads a matrix.json written by scan and renders it again, for a
 person (table, markdown) or a spreadsheet (csv). With --gate it exits as scan
 does, so a pipeline can gate on a matrix produced elsewhere.
@@ -54,7 +54,7 @@ does, so a pipeline can gate on a matrix produced elsewhere.
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&f.output, "output", "o", "table", "table, markdown, csv or json")
+	cmd.Flags().StringVarP(&f.output, "output", "o", "table", strings.Join(report.Formats, ", "))
 	cmd.Flags().BoolVar(&f.gate, "gate", false, "exit 3/4/5 as scan does when the matrix has FAIL cells, low coverage or expired waivers")
 	cmd.Flags().Float64Var(&f.minCoverage, "min-coverage", 0, "with --gate: exit 4 below this percentage of tested cells")
 	cmd.Flags().IntVar(&f.maxRows, "max-rows", 0, "table: show at most this many rows (0: all)")

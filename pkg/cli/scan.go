@@ -70,7 +70,7 @@ The bundle (--out DIR) holds, by default (--format picks others):
 	fl.StringVar(&f.from, "from", "", "directory of manifests to scan (required)")
 	fl.StringVar(&f.out, "out", "", "write the scan bundle to this directory")
 	fl.StringSliceVar(&f.formats, "format", append([]string(nil), report.BundleFormats...), "matrix formats in the bundle: "+strings.Join(report.Formats, ", "))
-	fl.StringVarP(&f.output, "output", "o", "table", "what to print: table, markdown, csv, json or none")
+	fl.StringVarP(&f.output, "output", "o", "table", "what to print on stdout: "+strings.Join(report.Formats, ", ")+" or none")
 	fl.StringVar(&f.cluster, "cluster", "", "cluster name used in path ids (default: the directory's name)")
 	fl.StringArrayVar(&f.targets, "target", nil, "probe a Service port at an address: ns/service:port=host:port (repeatable)")
 	fl.StringVar(&f.targetsFile, "targets", "", "file mapping Service ports to addresses (kind TargetMap)")
