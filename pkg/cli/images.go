@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -29,6 +32,8 @@ type imagesFlags struct {
 	maxLayerBytes int64
 	maxImageBytes int64
 	maxFileBytes  int64
+	verify        bool
+	verifyBin     string
 }
 
 func newImagesCmd(s Streams) *cobra.Command {
@@ -63,6 +68,14 @@ Layers are streamed once into memory (never extracted), whiteouts applied,
 digests verified, sizes capped: an image over a cap is reported unknown
 with the reason and the others continue.
 
+--verify-provider (off by default) goes further for images that use
+OpenSSL: it copies the image's libcrypto, FIPS provider and merged
+openssl.cnf to a private temporary directory and runs the sc8fips-verify
+child (a separate cgo binary) against them, which loads them with dlopen,
+asks for FIPS mode and runs a SHA-256 known answer. This RUNS CODE FROM THE
+IMAGE on this machine (in its own process, 30 s timeout); a failure turns a
+validated verdict into not-validated.
+
 Exits 0 when it ran, whatever it found, and 1 when it could not (bad
 flags, unreadable manifests, or no image could be read at all).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -79,7 +92,26 @@ flags, unreadable manifests, or no image could be read at all).`,
 	fl.Int64Var(&f.maxLayerBytes, "max-layer-bytes", def.MaxLayerBytes, "largest decompressed layer read")
 	fl.Int64Var(&f.maxImageBytes, "max-image-bytes", def.MaxImageBytes, "largest decompressed image read")
 	fl.Int64Var(&f.maxFileBytes, "max-file-bytes", def.MaxFileBytes, "largest file analysed")
+	fl.BoolVar(&f.verify, "verify-provider", false, "load each image's OpenSSL and FIPS provider in a child process (sc8fips-verify) and check FIPS mode really activates; RUNS CODE FROM THE IMAGE")
+	fl.StringVar(&f.verifyBin, "verify-provider-bin", "", "the sc8fips-verify child (default: next to sc8scan, then $PATH)")
 	return cmd
+}
+
+// verifyChild finds the sc8fips-verify binary.
+func verifyChild(flag string) (string, error) {
+	if flag != "" {
+		if _, err := os.Stat(flag); err != nil {
+			return "", err
+		}
+		return flag, nil
+	}
+	if self, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(self), "sc8fips-verify")
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return exec.LookPath("sc8fips-verify")
 }
 
 // imageJob is one InspectRefs call: images sharing a pod environment.
@@ -109,6 +141,13 @@ func runImages(ctx context.Context, s Streams, f *imagesFlags, args []string) er
 			return usageErr("--date must be YYYY-MM-DD: %v", err)
 		}
 		opts = append(opts, fips.WithTime(d))
+	}
+	if f.verify {
+		child, err := verifyChild(f.verifyBin)
+		if err != nil {
+			return usageErr("--verify-provider needs the sc8fips-verify child (CGO_ENABLED=1 go build -o bin/ ./cmd/sc8fips-verify): %v", err)
+		}
+		opts = append(opts, fips.WithVerifyProvider(child))
 	}
 	jobs := []imageJob{{refs: args}}
 	if f.from != "" {

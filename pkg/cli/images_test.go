@@ -113,6 +113,7 @@ func TestImagesErrors(t *testing.T) {
 		{[]string{"--platform", "amd64", "x"}, "platform"},
 		{[]string{filepath.Join(t.TempDir(), "missing.tar")}, "no image could be read"},
 		{[]string{"--from", t.TempDir()}, "reading manifests"},
+		{[]string{"--verify-provider", "--verify-provider-bin", filepath.Join(t.TempDir(), "none"), "x"}, "sc8fips-verify"},
 	}
 	for _, tt := range tests {
 		_, err := runImagesCmd(t, tt.args...)

@@ -136,6 +136,9 @@ func inspect(ctx context.Context, ref string, img v1.Image, o *options, cat *cry
 		}
 	}
 	out.Verdict = Weakest(verdicts...)
+	if o.verifyChild != "" {
+		j.verifyProvider(ctx, o, layers, &out)
+	}
 	o.logger.Debug("judged", "ref", ref, "binaries", len(out.Binaries), "took", time.Since(start))
 	return out
 }

@@ -38,6 +38,7 @@ type opensslSetup struct {
 	ModuleMAC       bool // that section carries the module-mac (fipsmodule.cnf)
 	FIPSProperties  bool // default_properties = fips=yes
 	Notes           []string
+	conf            cnf // the configuration as parsed, includes merged
 }
 
 // cnf is a parsed OpenSSL configuration: section -> key -> value.
@@ -161,6 +162,7 @@ func (fs *rootfs) opensslSetupOf(env map[string]string) *opensslSetup {
 	s.ConfigPath = conf
 	c := cnf{}
 	fs.parseCnf(conf, c, 0, &s.Notes)
+	s.conf = c
 	init := c["default"]["openssl_conf"]
 	if init == "" {
 		s.Notes = append(s.Notes, conf+" sets no openssl_conf section")

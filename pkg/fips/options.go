@@ -72,6 +72,7 @@ type options struct {
 	now          time.Time
 	hostFIPS     bool
 	scanner      string
+	verifyChild  string
 	err          error
 }
 
