@@ -10,7 +10,6 @@ package main
 import (
 	"fmt"
 	"os"
-
 )
 
 func main() {
