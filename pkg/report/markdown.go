@@ -8,9 +8,11 @@ import (
 	"github.com/sc8scan/sc8scan/pkg/matrix"
 )
 
-func mdEscape(s string) string {
-	return strings.NewReplacer("|", "\\|", "\n", " ", "<", "&lt;", ">", "&gt;").Replace(s)
-}
+// mdReplacer escapes table-breaking characters; it is immutable and safe for
+// concurrent use, so one serves every render.
+var mdReplacer = strings.NewReplacer("|", "\\|", "\n", " ", "<", "&lt;", ">", "&gt;")
+
+func mdEscape(s string) string { return mdReplacer.Replace(s) }
 
 // Markdown writes the matrix as a document an auditor can read: scope,
 // roll-ups per control objective, the matrix, and every non-passing cell
