@@ -13,10 +13,11 @@ import (
 )
 
 // genMesh builds a mesh of nsCount namespaces with svcPerNS Services each
-// (two ports, one sidecar backend each) and about 4 policies per
+// (two ports, one sidecar backend each) and about 4.4 policies per
 // namespace: namespace-wide and workload PeerAuthentications (some with
 // portLevelMtls), DestinationRules with exact, short and wildcard hosts,
-// exportTo and portLevelSettings, plus mesh-wide policies in the root.
+// exportTo, portLevelSettings and subsets, Sidecars scoping egress,
+// VirtualServices routing to subsets, plus mesh-wide policies in the root.
 func genMesh(tb testing.TB, nsCount, svcPerNS int) (*world, int) {
 	w := newWorld(tb)
 	policies := 0
@@ -41,6 +42,17 @@ func genMesh(tb testing.TB, nsCount, svcPerNS int) (*world, int) {
 		w.apply(dr(ns, "svc-01", "spec:\n  host: svc-01\n  trafficPolicy:\n    tls: {mode: ISTIO_MUTUAL}\n    portLevelSettings:\n    - port: {number: 9090}\n      tls: {mode: DISABLE}\n"))
 		w.apply(dr(ns, "private", "spec:\n  host: \"*."+ns+".svc.cluster.local\"\n  exportTo: [\".\"]\n  trafficPolicy:\n    loadBalancer: {simple: ROUND_ROBIN}\n"))
 		policies += 4
+		if n%5 == 0 {
+			// A Sidecar importing its own namespace, the root and the next one.
+			next := fmt.Sprintf("ns-%04d", (n+1)%nsCount)
+			w.apply("apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: default, namespace: " + ns + "}\nspec:\n  egress:\n  - hosts: [\"./*\", \"istio-system/*\", \"" + next + "/*\"]\n")
+			policies++
+		}
+		if n%10 == 3 {
+			w.apply(dr(ns, "svc-02", "spec:\n  host: svc-02\n  subsets:\n  - name: v1\n    labels: {app: svc-02}\n    trafficPolicy:\n      tls: {mode: DISABLE}\n"),
+				"apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: svc-02, namespace: "+ns+"}\nspec:\n  hosts: [svc-02]\n  http:\n  - route:\n    - destination: {host: svc-02, subset: v1}\n")
+			policies += 2
+		}
 	}
 	return w, policies
 }

@@ -349,6 +349,7 @@ type routedSubset struct {
 	host, subset string
 	port         uint32 // 0: any port
 	vs           meta
+	vsName       string // ns/name, rendered once
 	exportTo     []string
 }
 
@@ -378,7 +379,7 @@ func (d *decoder) virtualService(o inventory.Object, domain string) ([]routedSub
 			// Only routes that keep a host's traffic on that host pick its
 			// subsets; a route elsewhere sends the traffic to another Service.
 			if hostMatches(h, host) {
-				out = append(out, routedSubset{host: host, subset: dst.GetSubset(), port: dst.GetPort().GetNumber(), vs: m, exportTo: spec.GetExportTo()})
+				out = append(out, routedSubset{host: host, subset: dst.GetSubset(), port: dst.GetPort().GetNumber(), vs: m, vsName: m.ref(), exportTo: spec.GetExportTo()})
 				return
 			}
 		}
@@ -502,6 +503,7 @@ func (d *decoder) apiGateway(o inventory.Object) ([]evidence.GatewayTLS, []gwSer
 // import, and where the others go.
 type sidecarRes struct {
 	meta
+	name     string // ns/name, rendered once
 	selector map[string]string
 	hosts    [][2]string // namespace, dnsName; nil imports everything
 	outbound string      // "ALLOW_ANY", "REGISTRY_ONLY", or "" for the mesh default
@@ -516,7 +518,7 @@ func (d *decoder) sidecar(o inventory.Object) (*sidecarRes, bool) {
 	if !d.spec(m, env.Spec, &spec) {
 		return nil, false
 	}
-	sc := &sidecarRes{meta: m, selector: spec.GetWorkloadSelector().GetLabels()}
+	sc := &sidecarRes{meta: m, name: m.ref(), selector: spec.GetWorkloadSelector().GetLabels()}
 	if p := spec.GetOutboundTrafficPolicy(); p != nil {
 		sc.outbound = p.GetMode().String()
 	}

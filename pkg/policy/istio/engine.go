@@ -637,14 +637,14 @@ func (e *Engine) evaluate(c Client, s *inventory.Service, port int32, ss *server
 			if mode == "" {
 				mode = e.ms.outboundMode
 			}
-			o.route0 = clientTLS{mode: ClientDisable, policy: sc.ref(), client: c, sidecar: sc.ref(), blocked: mode == "REGISTRY_ONLY", fqdn: ss.fqdn, port: port}
+			o.route0 = clientTLS{mode: ClientDisable, policy: sc.name, client: c, sidecar: sc.name, blocked: mode == "REGISTRY_ONLY", fqdn: ss.fqdn, port: port}
 			break
 		}
 		dr := e.dr.lookup(&c, ss.sid, ss.si, ss.fqdn)
 		if subs := visibleRoutes(ss.routed, c.Namespace); len(subs) > 0 {
 			for _, sub := range subs {
 				ct := resolveTLS(dr, sub.subset, port)
-				ct.vs, ct.client = sub.vs.ref(), c
+				ct.vs, ct.client = sub.vsName, c
 				o.routes = append(o.routes, ct)
 			}
 		} else {
