@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,6 +39,9 @@ type Enumeration struct {
 	// not an enumeration error: the chain may come from elsewhere.
 	Flight    *Flight
 	FlightErr error
+	// DHBits is the size of the DHE prime of TLS 1.0-1.2 DHE suites (0 when
+	// none); a prime that is no RFC 7919 group is not in Groups.
+	DHBits int
 	// Handshakes is how many ClientHellos were sent.
 	Handshakes int
 	// Errors are the steps that ended without a conclusion.
@@ -89,19 +93,26 @@ func Enumerate(ctx context.Context, dial Dialer, o EnumerateOptions) (*Enumerati
 		e.groups13(ctx, out.Versions[0].Suites)
 	}
 	if best12 != nil {
-		var ec []uint16
+		var ec, dhe []uint16
 		for _, s := range best12.Suites {
-			if e.c.isECDHE(s) {
+			switch n := e.c.iana.SuiteName(s); {
+			case strings.Contains(n, "_ECDHE_"):
 				ec = append(ec, s)
+			case strings.Contains(n, "_DHE_"):
+				dhe = append(dhe, s)
 			}
 		}
 		e.flight(ctx, best12.Version, best12.Suites)
 		if len(ec) > 0 {
 			e.groups12(ctx, best12.Version, ec)
 		}
+		if len(dhe) > 0 {
+			e.dheGroup(ctx, best12.Version, dhe)
+		}
 	}
 	out.Groups = e.groups
 	out.Flight, out.FlightErr = e.longFlight, e.flightErr
+	out.DHBits = e.dhBits
 	out.Handshakes = int(e.handshakes.Load())
 	out.Errors = e.errs
 	return out, nil
@@ -118,6 +129,7 @@ type enumerator struct {
 	groups     []uint16
 	longFlight *Flight
 	flightErr  error
+	dhBits     int
 }
 
 func (e *enumerator) fail(format string, a ...any) {
@@ -237,6 +249,26 @@ func (e *enumerator) groups12(ctx context.Context, v uint16, ecSuites []uint16) 
 		}
 		e.addGroup(g)
 		remaining = without(remaining, g)
+	}
+}
+
+// dheGroup names the finite-field group of the server's DHE parameters
+// when it is an RFC 7919 group: TLS 1.2 servers pick their DH prime
+// themselves, so one handshake tells.
+func (e *enumerator) dheGroup(ctx context.Context, v uint16, dheSuites []uint16) {
+	f, err := e.send(ctx, e.hello(v, dheSuites), true)
+	if err != nil {
+		var rej *RejectedError
+		if !errors.As(err, &rej) {
+			e.fail("%s DHE group: %v", VersionName(v), err)
+		}
+		return
+	}
+	e.mu.Lock()
+	e.dhBits = f.DHBits
+	e.mu.Unlock()
+	if f.KeyExchangeGroup != 0 {
+		e.addGroup(f.KeyExchangeGroup)
 	}
 }
 

@@ -7,8 +7,11 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 	"time"
+
+	"github.com/sc8scan/sc8scan/pkg/cryptoref"
 )
 
 // Dialer opens a connection that is ready for a ClientHello: a plain TCP
@@ -24,7 +27,24 @@ type Flight struct {
 	Certificates     [][]byte
 	CertRequest      *certificateRequest
 	KeyExchangeGroup uint16
-	Complete         bool
+	// DHBits is the size of a DHE prime, named group or not.
+	DHBits   int
+	Complete bool
+}
+
+// keyExchangeGroup names the group of a TLS 1.0-1.2 ServerKeyExchange:
+// the named curve of ECDHE, the RFC 7919 group whose prime DHE uses.
+func keyExchangeGroup(suite uint16, ske []byte) (group uint16, dhBits int) {
+	name := cryptoref.MustIANA().SuiteName(suite)
+	switch {
+	case strings.Contains(name, "_ECDHE_") || strings.Contains(name, "_ECDH_anon_"):
+		g, _ := serverKeyExchangeGroup(ske)
+		return g, 0
+	case strings.Contains(name, "_DHE_") || strings.Contains(name, "_DH_anon_"):
+		g, bits, _ := dheGroup(ske)
+		return g, bits
+	}
+	return 0, 0
 }
 
 // RejectedError says the server refused a ClientHello: an alert, or a
@@ -86,9 +106,7 @@ func exchange(ctx context.Context, dial Dialer, h Hello, timeout time.Duration, 
 				return f, err
 			}
 		case typeServerKeyExchange:
-			if g, ok := serverKeyExchangeGroup(m.body); ok {
-				f.KeyExchangeGroup = g
-			}
+			f.KeyExchangeGroup, f.DHBits = keyExchangeGroup(sh.CipherSuite, m.body)
 		case typeCertificateRequest:
 			if f.CertRequest, err = parseCertificateRequest(m.body, sh.Version); err != nil {
 				return f, err

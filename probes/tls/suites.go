@@ -1,10 +1,6 @@
 package tls
 
-import (
-	"strings"
-
-	"github.com/sc8scan/sc8scan/pkg/cryptoref"
-)
+import "github.com/sc8scan/sc8scan/pkg/cryptoref"
 
 // candidates are the code points the engine offers, from the embedded IANA
 // tables.
@@ -44,10 +40,6 @@ func newCandidates(t *cryptoref.IANA) *candidates {
 	// names: DSA and SHA-224 (RFC 5246 7.4.1.4.1).
 	c.sigSchemes = append(c.sigSchemes, 0x0202, 0x0402, 0x0502, 0x0602, 0x0301, 0x0302, 0x0303, 0x0101)
 	return c
-}
-
-func (c *candidates) isECDHE(id uint16) bool {
-	return strings.Contains(c.iana.SuiteName(id), "_ECDHE_")
 }
 
 func without(list []uint16, v uint16) []uint16 {

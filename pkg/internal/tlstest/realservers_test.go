@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/sc8scan/sc8scan/pkg/evidence"
 	"github.com/sc8scan/sc8scan/pkg/internal/schematest"
+	"github.com/sc8scan/sc8scan/pkg/internal/testenv"
 	"github.com/sc8scan/sc8scan/pkg/internal/tlstest"
 	"github.com/sc8scan/sc8scan/probes/plan"
 	"github.com/sc8scan/sc8scan/probes/runner"
@@ -91,6 +94,8 @@ func TestOpenSSLServers(t *testing.T) {
 			opts: tlstest.OpenSSLOptions{Args: []string{"-tls1_2", "-cipher", "DHE-RSA-AES128-CCM:DHE-RSA-AES256-GCM-SHA384"}},
 			want: tlsFacts{Versions: []evidence.TLSVersion{{Version: "TLSv1.2", ServerPreference: &no,
 				CipherSuites: []string{"TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_DHE_RSA_WITH_AES_128_CCM"}}},
+				// OpenSSL 3 uses an RFC 3526 MODP prime for TLS 1.2 DHE:
+				// no IANA group to name.
 				Groups: []string{}, ClientAuth: "none", KeyType: "RSA", Trusted: true},
 		},
 		{
@@ -120,6 +125,22 @@ func TestOpenSSLServers(t *testing.T) {
 				Groups: []string{"x25519"}, ClientAuth: "optional", KeyType: "RSA", Trusted: true},
 		},
 	}
+	// DHE with RFC 7919 parameters: the group is named from the prime.
+	dh := filepath.Join(t.TempDir(), "ffdhe3072.pem")
+	if out, err := exec.Command(testenv.LookPath(t, "openssl")[0], "genpkey", "-genparam", "-algorithm", "DH",
+		"-pkeyopt", "group:ffdhe3072", "-out", dh).CombinedOutput(); err != nil {
+		t.Fatalf("openssl genpkey: %v %s", err, out)
+	}
+	cases = append(cases, struct {
+		name string
+		opts tlstest.OpenSSLOptions
+		want tlsFacts
+	}{
+		name: "DHE with ffdhe3072",
+		opts: tlstest.OpenSSLOptions{Args: []string{"-tls1_2", "-dhparam", dh, "-cipher", "DHE-RSA-AES128-GCM-SHA256"}},
+		want: tlsFacts{Versions: []evidence.TLSVersion{{Version: "TLSv1.2", CipherSuites: []string{"TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"}}},
+			Groups: []string{"ffdhe3072"}, ClientAuth: "none", KeyType: "RSA", Trusted: true},
+	})
 	var targets []plan.Target
 	for _, c := range cases {
 		c.opts.CA = ca
