@@ -101,7 +101,34 @@ func (j *judge) moduleVerdict(m evidence.Module) (string, string) {
 	case cryptoref.CMVPInProcess:
 		return VerdictNotValidated, fmt.Sprintf("%s %s is on the CMVP Modules-In-Process list, not validated", m.Name, m.Version)
 	}
-	return VerdictNotValidated, fmt.Sprintf("%s %s holds no CMVP certificate in catalog %s", m.Name, m.Version, j.cat.Version)
+	ev := fmt.Sprintf("%s %s holds no CMVP certificate in catalog %s", m.Name, m.Version, j.cat.Version)
+	if certs := j.streamOf(m); len(certs) > 0 {
+		ev += fmt.Sprintf("; it is an update stream of %s (same major.minor line): FedRAMP accepts that only when every version is in SSP Appendix Q, monitored, and covered by a POA&M", strings.Join(certs, ", "))
+	}
+	return VerdictNotValidated, ev
+}
+
+// streamOf lists the certificates of the same module whose versions share
+// the module's major.minor line ("3.0.22" -> the 3.0.x certificates).
+func (j *judge) streamOf(m evidence.Module) []string {
+	parts := strings.SplitN(strings.TrimPrefix(m.Version, "v"), ".", 3)
+	if len(parts) < 3 {
+		return nil
+	}
+	line := parts[0] + "." + parts[1] + "."
+	var out []string
+	for _, r := range j.cat.Modules {
+		if r.Name != m.Name || r.Certificate == "" {
+			continue
+		}
+		for _, v := range r.Versions {
+			if strings.HasPrefix(strings.TrimPrefix(v, "v"), line) {
+				out = append(out, "#"+r.Certificate)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // godebugFIPS is the fips140 GODEBUG setting the binary runs with, and
@@ -580,7 +607,10 @@ func (j *judge) judgeJar(p string, jf *jarFacts) *evidence.Binary {
 		b.Evidence = append(b.Evidence, where+" registers BouncyCastleFipsProvider as security.provider.1")
 	}
 	if jf.Err != "" {
-		b.Evidence = append(b.Evidence, jf.Err)
+		b.Evidence = append(b.Evidence, jf.Err+": the version comes from the file name only")
+		if v == VerdictValidated {
+			v = VerdictUnknown
+		}
 	}
 	b.Modules, b.Verdict = []evidence.Module{m}, v
 	return b

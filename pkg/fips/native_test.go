@@ -118,7 +118,7 @@ func TestOpenSSLCases(t *testing.T) {
 			summary{"openssl", "validated", []string{"OpenSSL FIPS Provider | 3.0.9 | #4282 | active", libMod}}, "activates the fips provider"},
 		{"16 provider 3.0.22 is not validated",
 			join([]imagebuild.File{{Path: "usr/bin/digest", Source: digest}, provider(prov322)}, libFiles, withCnf(fipsCnf)), before, "/usr/bin/digest",
-			summary{"openssl", "not-validated", []string{"OpenSSL FIPS Provider | 3.0.22 | none", libMod}}, "holds no CMVP certificate"},
+			summary{"openssl", "not-validated", []string{"OpenSSL FIPS Provider | 3.0.22 | none", libMod}}, "an update stream of #4282"},
 		{"17 provider present, never activated",
 			join([]imagebuild.File{{Path: "usr/bin/digest", Source: digest}, provider(prov309)}, libFiles, withCnf(string(debianCnf))), before, "/usr/bin/digest",
 			summary{"openssl", "not-validated", []string{"OpenSSL FIPS Provider | 3.0.9 | #4282 | active", libMod}}, "FIPS-capable only"},
