@@ -40,9 +40,18 @@ It evaluates PeerAuthentication (mesh, namespace, workload and port level,
 oldest wins, UNSET inherits), DestinationRule (the client, service and root
 namespace lookup path, exportTo, host matching, workloadSelector,
 portLevelSettings, subsets that VirtualServices route to), auto mTLS with
-its per-endpoint rules, the mesh config in the istio ConfigMap, sidecar,
-ambient and proxy-less workloads, and excludeInboundPorts. Invalid,
-conflicting or dangling policy objects are listed as findings.
+its per-endpoint rules, Sidecar egress scoping, Gateway and Gateway API
+listeners, the mesh config in the istio ConfigMap, sidecar, ambient and
+proxy-less workloads, and excludeInboundPorts. Paths that touch a
+Linkerd-meshed workload follow Linkerd's rules; Cilium WireGuard, IPsec or
+ztunnel encryption is added beside the mesh prediction. Invalid,
+conflicting or dangling policy objects, and client/server settings that
+leave meshed clients broken, are listed as findings.
+
+Examples:
+  sc8scan policy --from ./dump
+  sc8scan policy --from ./dump --reasons
+  sc8scan policy --from ./dump -o json > policy-report.json
 
 The table has one row per path, like the old istioctl authn tls-check:
 STATUS is mtls, tls, plaintext or CONFLICT (broken); SERVER the effective
