@@ -183,8 +183,8 @@ func FuzzRead(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		if len(b) > 8192 {
-			b = b[:8192]
+		if len(b) > 2048 {
+			b = b[:2048]
 		}
 		f.Add(b)
 	}

@@ -38,7 +38,7 @@ func (c *recConn) bytes() []byte {
 	return append([]byte(nil), c.out.Bytes()...)
 }
 
-func selfSigned(t *testing.T, cn string, spiffe string) tls.Certificate {
+func selfSigned(t testing.TB, cn string, spiffe string) tls.Certificate {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -67,7 +67,7 @@ func selfSigned(t *testing.T, cn string, spiffe string) tls.Certificate {
 // handshake runs a real crypto/tls handshake over a pipe and returns the
 // bytes each side wrote, the ClientHelloInfo the server saw and the
 // connection state.
-func handshake(t *testing.T, ccfg, scfg *tls.Config) (client, server []byte, info *tls.ClientHelloInfo, st tls.ConnectionState) {
+func handshake(t testing.TB, ccfg, scfg *tls.Config) (client, server []byte, info *tls.ClientHelloInfo, st tls.ConnectionState) {
 	t.Helper()
 	a, b := net.Pipe()
 	ca, sb := &recConn{Conn: a}, &recConn{Conn: b}
@@ -204,6 +204,17 @@ func TestParseDirectionBadInput(t *testing.T) {
 }
 
 func FuzzParseDirection(f *testing.F) {
+	// Real handshakes from crypto/tls: TLS 1.3, and TLS 1.2 with client
+	// certificates (both directions of each).
+	srv := selfSigned(f, "server.test", "")
+	cli := selfSigned(f, "client.test", "spiffe://cluster.local/ns/default/sa/client")
+	for _, v := range []uint16{tls.VersionTLS13, tls.VersionTLS12} {
+		c, s, _, _ := handshake(f,
+			&tls.Config{ServerName: "server.test", InsecureSkipVerify: true, NextProtos: []string{"h2"}, MaxVersion: v, Certificates: []tls.Certificate{cli}},
+			&tls.Config{Certificates: []tls.Certificate{srv}, ClientAuth: tls.RequireAnyClientCert, MaxVersion: v})
+		f.Add(c, v == tls.VersionTLS13)
+		f.Add(s, v == tls.VersionTLS13)
+	}
 	f.Add([]byte{22, 3, 1, 0, 6, 1, 0, 0, 2, 3, 3}, false)
 	f.Add([]byte{23, 3, 3, 0, 2, 1, 2, 21, 3, 3, 0, 2, 2, 40}, true)
 	f.Add([]byte{20, 3, 3, 0, 1, 1, 22, 3, 3, 0, 4, 20, 0, 0, 0}, false)
