@@ -15,7 +15,6 @@ import (
 	"github.com/sc8scan/sc8scan/pkg/internal/lab"
 	"github.com/sc8scan/sc8scan/pkg/matrix"
 	"github.com/sc8scan/sc8scan/pkg/report"
-	"github.com/sc8scan/sc8scan/pkg/scan"
 )
 
 // TestDemoMatrixEveryFormat scans testdata/demo against the real loopback
@@ -26,20 +25,7 @@ func TestDemoMatrixEveryFormat(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the demo lab")
 	}
-	l, err := lab.Start(lab.DemoSpecs())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	ws, err := scan.LoadWaivers("../../testdata/demo-waivers.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	res, err := scan.Run(context.Background(), scan.Options{
-		From: "../../testdata/demo", Cluster: "demo-east", Targets: l.Targets, CABundle: string(l.CA.PEM),
-		Probe: true, Policy: true, Waivers: ws, Now: func() time.Time { return now },
-	})
+	res, err := lab.ScanDemo(context.Background(), "../..", time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,20 +20,8 @@ import (
 // TestDemo scans testdata/demo against the real lab, as make demo does, and
 // checks the story the matrix tells, cell by cell where it matters.
 func TestDemo(t *testing.T) {
-	l, err := lab.Start(lab.DemoSpecs())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	ws, err := scan.LoadWaivers("../../testdata/demo-waivers.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	res, err := scan.Run(context.Background(), scan.Options{
-		From: "../../testdata/demo", Cluster: "demo-east", Targets: l.Targets, CABundle: string(l.CA.PEM),
-		Probe: true, Policy: true, Waivers: ws, Now: func() time.Time { return now },
-	})
+	res, err := lab.ScanDemo(context.Background(), "../..", now)
 	if err != nil {
 		t.Fatal(err)
 	}
