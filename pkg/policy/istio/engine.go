@@ -257,9 +257,29 @@ func (e *Engine) checkHosts(d *decoder, drs []*destRule) {
 			}
 		}
 	}
+	wildSeen := map[string]bool{}
 	for _, dr := range drs {
-		if strings.HasPrefix(dr.host, "*") || hosts[dr.host] {
+		if hosts[dr.host] || dr.host == "*" {
 			continue
+		}
+		if strings.HasPrefix(dr.host, "*") {
+			// A wildcard inside the cluster domain that covers no Service.
+			if !strings.HasSuffix(dr.host, ".svc."+e.domain) {
+				continue
+			}
+			matched, done := wildSeen[dr.host]
+			if !done {
+				for h := range hosts {
+					if hostMatches(dr.host, h) {
+						matched = true
+						break
+					}
+				}
+				wildSeen[dr.host] = matched
+			}
+			if matched {
+				continue
+			}
 		}
 		d.add(SevWarning, dr.meta, "host %q matches no Service or ServiceEntry in the inventory (istioctl analyze IST0174); the rule applies to nothing", dr.host)
 	}

@@ -26,6 +26,8 @@ type badInputCase struct {
 	// schemaValid says whether the objects pass the CRD's OpenAPI schema
 	// (CEL rules aside, which the engine checks itself).
 	schemaValid bool
+	// clean lists objects that must get no finding.
+	clean []string
 }
 
 var badInputCases = []badInputCase{
@@ -81,6 +83,14 @@ var badInputCases = []badInputCase{
 		schemaValid: true,
 		objs:        []string{dr("s", "nohost", drTLS("nothere", "ISTIO_MUTUAL"))},
 		want:        []wantFinding{{"warning", "DestinationRule s/nohost", "IST0174"}},
+		expected:    "plaintext",
+	},
+	{
+		name:        "wildcard DestinationRule for a namespace without Services",
+		schemaValid: true,
+		objs:        []string{dr("s", "ghosts", drTLS(`"*.ghost.svc.cluster.local"`, "ISTIO_MUTUAL")), dr("s", "real", drTLS(`"*.s.svc.cluster.local"`, "ISTIO_MUTUAL"))},
+		want:        []wantFinding{{"warning", "DestinationRule s/ghosts", "IST0174"}},
+		clean:       []string{"DestinationRule s/real"},
 		expected:    "plaintext",
 	},
 	{
@@ -178,6 +188,13 @@ func TestBadInputFindings(t *testing.T) {
 			}
 			if d := cmp.Diff(tc.want, got); d != "" {
 				t.Errorf("findings mismatch (-want +got):\n%s\nall findings: %+v", d, e.Findings())
+			}
+			for _, fd := range e.Findings() {
+				for _, obj := range tc.clean {
+					if fd.Object == obj {
+						t.Errorf("unexpected finding for %s: %s", obj, fd.Message)
+					}
+				}
 			}
 			o, ok := e.Evaluate(e.ClientOf(f.naked), f.svc, 80)
 			if !ok || o.Expected != tc.expected {
