@@ -394,9 +394,13 @@ func (e *engine) flush(r *evidence.FlowReport) {
 }
 
 // snapshot returns the finished flows plus the active ones as they stand,
-// without finishing anything.
-func (e *engine) snapshot(r *evidence.FlowReport) {
+// without finishing anything. With drain, the finished flows are handed
+// over and forgotten, so a long-running capture holds only live flows.
+func (e *engine) snapshot(r *evidence.FlowReport, drain bool) {
 	flows := append([]evidence.Flow(nil), e.done...)
+	if drain {
+		e.done = nil
+	}
 	for _, f := range e.flows {
 		flows = append(flows, e.report(f))
 	}

@@ -35,7 +35,11 @@ var errTimeout = errors.New("read timeout")
 
 // Live classifies the flows on a live interface until ctx is done, calling
 // the WithReport callback every WithPeriod and once at the end, and returns
-// the final report. It needs CAP_NET_RAW. On Linux with cgo it reads an
+// the final report. With WithReport, each report holds the flows finished
+// since the previous report plus the flows still active as they stand (an
+// active flow reappears, updated, until it finishes), so memory stays
+// bounded by the live flows however long the capture runs; without it, the
+// final report holds every flow. It needs CAP_NET_RAW. On Linux with cgo it reads an
 // AF_PACKET TPACKET_V3 ring; without cgo, a plain AF_PACKET socket.
 func Live(ctx context.Context, iface string, opts ...Option) (*evidence.FlowReport, error) {
 	cfg := newConfig(opts)
@@ -82,7 +86,7 @@ func Live(ctx context.Context, iface string, opts ...Option) (*evidence.FlowRepo
 				e.stats.Dropped += h.drops()
 				if cfg.onReport != nil {
 					r := newReport()
-					e.snapshot(r)
+					e.snapshot(r, true)
 					cfg.onReport(r, false)
 				}
 				mu.Unlock()

@@ -54,12 +54,14 @@ func TestLive(t *testing.T) {
 	defer cancel()
 	var mu sync.Mutex
 	var periodic, finals int
+	var seen []evidence.Flow
 	done := make(chan *evidence.FlowReport, 1)
 	go func() {
 		r, err := Live(ctx, "lo", WithBPF(fmt.Sprintf("tcp port %d", port)), WithPeriod(200*time.Millisecond),
 			WithReport(func(r *evidence.FlowReport, final bool) {
 				mu.Lock()
 				defer mu.Unlock()
+				seen = append(seen, r.Flows...)
 				if final {
 					finals++
 				} else {
@@ -86,7 +88,10 @@ func TestLive(t *testing.T) {
 		t.Fatal("no report")
 	}
 	var found bool
-	for _, f := range r.Flows {
+	mu.Lock()
+	all := append([]evidence.Flow(nil), seen...)
+	mu.Unlock()
+	for _, f := range all {
 		if f.Server == ln.Addr().String() && f.TLS != nil && f.TLS.ServerName == "live.test" && f.TLS.Version == "TLSv1.3" && f.Encrypted {
 			found = true
 		}

@@ -118,8 +118,8 @@ func WithPeriod(d time.Duration) Option {
 }
 
 // WithReport sets the callback Live calls every period with the flows
-// finished so far and those still active, and once at the end with final
-// set. Default: none (only the final report is returned).
+// finished since the previous call and those still active, and once at the
+// end with final set. Default: none (only the final report is returned).
 func WithReport(fn func(r *evidence.FlowReport, final bool)) Option {
 	return func(c *config) { c.onReport = fn }
 }

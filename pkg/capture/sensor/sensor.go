@@ -1,7 +1,10 @@
 // Package sensor is the packet sensor's program: it runs the capture
 // classifier on live interfaces (or replays capture files) and writes a
 // FlowReport per interface every period and once more when stopped, with
-// the kernel's drop counters in its stats.
+// the kernel's drop counters in its stats. Each report holds the flows
+// finished since the previous one plus the flows still active (these
+// reappear, updated, until they finish), so the sensor's memory is bounded
+// by the live flows.
 //
 // It owns flags, output files and the per-interface goroutines. The
 // classification itself is pkg/capture's; deploying the sensor as a
@@ -33,7 +36,7 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	ifaces := fs.String("interface", "", "comma-separated interfaces to capture on (needs CAP_NET_RAW)")
 	pcaps := fs.String("pcap", "", "comma-separated capture files to classify instead of interfaces")
 	bpf := fs.String("bpf", "", "capture filter in tcpdump syntax")
-	period := fs.Duration("period", time.Minute, "how often to write a report of the flows so far")
+	period := fs.Duration("period", time.Minute, "how often to write a report (flows finished since the last one, and active flows)")
 	outDir := fs.String("out", "", "directory for report files (default: JSON lines on stdout)")
 	duration := fs.Duration("duration", 0, "stop after this long (default: until SIGTERM)")
 	maxFlows := fs.Int("max-flows", 1<<18, "flows followed at once per interface")
@@ -119,9 +122,11 @@ func (w *writer) write(name string, r *evidence.FlowReport, final bool) error {
 	if err != nil {
 		return err
 	}
-	suffix := ".partial.json"
+	// One file per report: each holds the flows finished since the
+	// previous one plus those still active.
+	suffix := "-" + time.Now().UTC().Format("20060102T150405.000000000Z") + ".json"
 	if final {
-		suffix = ".json"
+		suffix = "-final.json"
 	}
 	path := filepath.Join(w.dir, "flows-"+safeName(name)+suffix)
 	tmp := path + ".tmp"

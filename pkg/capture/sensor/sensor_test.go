@@ -19,7 +19,7 @@ func TestRunPcapToDir(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Run: %v (%s)", err, errb.String())
 	}
-	for name, flows := range map[string]int{"flows-tls12.pcap.json": 5, "flows-go-mesh.pcap.json": 4} {
+	for name, flows := range map[string]int{"flows-tls12.pcap-final.json": 5, "flows-go-mesh.pcap-final.json": 4} {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
