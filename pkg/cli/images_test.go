@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/sc8scan/sc8scan/pkg/evidence"
 	"github.com/sc8scan/sc8scan/pkg/fips/imagebuild"
+	"github.com/sc8scan/sc8scan/pkg/internal/schematest"
 )
 
 func runImagesCmd(t *testing.T, args ...string) (string, error) {
@@ -59,6 +60,7 @@ func TestImagesOutputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	schematest.Validate(t, evidence.ImageReportSchema, []byte(out))
 	var rep evidence.ImageReport
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("not JSON: %v", err)

@@ -2,6 +2,7 @@ package fips
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/sc8scan/sc8scan/pkg/evidence"
 	"github.com/sc8scan/sc8scan/pkg/fips/imagebuild"
+	"github.com/sc8scan/sc8scan/pkg/internal/schematest"
 	"github.com/sc8scan/sc8scan/pkg/internal/testenv"
 )
 
@@ -117,6 +119,11 @@ func inspectOne(t testing.TB, ref string, opts ...Option) evidence.Image {
 	if len(rep.Images) != 1 {
 		t.Fatalf("%d images for one ref", len(rep.Images))
 	}
+	doc, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schematest.Validate(t, evidence.ImageReportSchema, doc)
 	return rep.Images[0]
 }
 
