@@ -175,8 +175,12 @@ func decodeIPv4(b []byte, p *packet, depth int) decodeResult {
 	} else {
 		cut = true
 	}
-	if frag := binary.BigEndian.Uint16(b[6:8]); frag&0x1fff != 0 {
+	frag := binary.BigEndian.Uint16(b[6:8])
+	if frag&0x1fff != 0 {
 		return decodedSkip // a non-first fragment carries no transport header
+	}
+	if frag&0x2000 != 0 {
+		cut = true // more fragments follow: the payload here is partial
 	}
 	p.src = netip.AddrFrom4([4]byte(b[12:16]))
 	p.dst = netip.AddrFrom4([4]byte(b[16:20]))

@@ -244,7 +244,7 @@ func (e *engine) tcp(f *flow, p *packet, dir int) {
 			s.init = true
 			s.next = p.seq + 1
 		}
-		p.payload = nil
+		p.seq++ // data on a SYN (TCP Fast Open) starts after it
 	}
 	if p.flags&tcpRST != 0 {
 		f.rst = true
