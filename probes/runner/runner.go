@@ -173,11 +173,21 @@ func hint(t plan.Target) string {
 		}
 		return ""
 	}
+	if t.Scheme == "tls" || t.Scheme == "https" {
+		return "" // TLS from the first byte, whatever the port
+	}
 	if h := norm(t.Scheme); h != "" {
 		return h
 	}
 	if h := norm(t.AppProtocol); h != "" {
 		return h
+	}
+	// Port names follow "<protocol>[-<suffix>]" (Istio), or name the
+	// protocol in another part ("tcp-postgres").
+	for _, part := range strings.FieldsFunc(t.AppProtocol, func(r rune) bool { return r == '-' || r == '_' }) {
+		if h := norm(part); h != "" {
+			return h
+		}
 	}
 	switch t.Port {
 	case 5432:
