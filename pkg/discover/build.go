@@ -282,7 +282,7 @@ func (b *builder) pod(pa *podAt) {
 	}
 	ip := inventory.Pod{
 		Namespace: p.Namespace, Name: p.Name, IP: p.Status.PodIP, Node: p.Spec.NodeName,
-		HostNetwork: p.Spec.HostNetwork, Labels: p.Labels, Owner: owner, Mesh: m,
+		HostNetwork: p.Spec.HostNetwork, Labels: p.Labels, Annotations: p.Annotations, Owner: owner, Mesh: m,
 	}
 	for _, a := range p.Status.PodIPs {
 		ip.IPs = append(ip.IPs, a.IP)

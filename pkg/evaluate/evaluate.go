@@ -74,6 +74,11 @@ func Evaluate(in Input) (*matrix.Matrix, error) {
 	for _, p := range inv.Problems {
 		m.Problems = append(m.Problems, problemText(p))
 	}
+	if pol := in.Evidence.Policy; pol != nil {
+		for _, f := range pol.Findings {
+			m.Problems = append(m.Problems, fmt.Sprintf("mesh policy %s: %s: %s", f.Severity, f.Object, f.Message))
+		}
+	}
 	ix := newIndex(in)
 	// Decide every cell first: NOT-TESTED with the reason of the missing
 	// evidence. Then let the evidence fill what it can.

@@ -116,6 +116,7 @@ type Pod struct {
 	Node        string            `json:"node,omitempty"`
 	HostNetwork bool              `json:"hostNetwork,omitempty"`
 	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
 	Owner       WorkloadRef       `json:"owner"`
 	Mesh        Mesh              `json:"mesh"`
 }
