@@ -79,3 +79,41 @@ func TestIPv6Literal(t *testing.T) {
 		t.Errorf("IPv6 target: %+v errors %v", r.TLS, r.Errors)
 	}
 }
+
+// istioStrict stands in for an Istio STRICT sidecar, which no test machine
+// can run: TLS whose ClientHello does not offer the istio ALPN, and any
+// cleartext, find no filter chain and are closed; the mTLS chain requires a
+// client certificate.
+func istioStrict(t *testing.T) (string, int) {
+	s := httptest.NewUnstartedServer(nil)
+	s.StartTLS()
+	cfg := s.TLS.Clone()
+	s.Close()
+	cfg.ClientAuth = tls.RequireAnyClientCert
+	cfg.NextProtos = []string{"istio-peer-exchange", "istio"}
+	return rawServer(t, func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		br := bufio.NewReaderSize(c, 16<<10)
+		hdr, err := br.Peek(5)
+		if err != nil || hdr[0] != 0x16 {
+			return
+		}
+		hello, err := br.Peek(5 + int(hdr[3])<<8 | int(hdr[4]))
+		if err != nil || !strings.Contains(string(hello), "istio-peer-exchange") {
+			return
+		}
+		tls.Server(&peeked{Conn: c, r: br}, cfg).Handshake()
+	})
+}
+
+func TestIstioStrictLikePort(t *testing.T) {
+	h, p := istioStrict(t)
+	r := run(t, true, plan.Target{Host: h, Port: p}).Results[0]
+	if !r.TLS.Offered || !r.TLS.Enumerated || r.TLS.ClientAuth != "required" || len(r.TLS.Versions) != 2 ||
+		!strings.Contains(r.TLS.ClientAuthEvidence, "istio-peer-exchange") {
+		t.Errorf("TLS %+v errors %v", r.TLS, r.Errors)
+	}
+	if !r.Plaintext.Tested || r.Plaintext.Accepted {
+		t.Errorf("plaintext %+v", r.Plaintext)
+	}
+}

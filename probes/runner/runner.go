@@ -339,14 +339,15 @@ func (r *run) tlsDetails(ctx context.Context, dial ptls.Dialer, t plan.Target, c
 	go func() {
 		defer wg.Done()
 		hs = ptls.Handshake(ctx, dial, ptls.HandshakeOptions{ServerName: r.serverName(t), Timeout: r.connTimeout(),
-			AuthWait: min(r.cfg.authWait, r.connTimeout()), HTTPCheck: res.STARTTLS == "" && !isSTARTTLS(t.Scheme)})
+			AuthWait: min(r.cfg.authWait, r.connTimeout()), HTTPCheck: res.STARTTLS == "" && !isSTARTTLS(t.Scheme) && cls.ALPN == nil,
+			ALPN: cls.ALPN})
 	}()
 	if r.lim.Enumerate {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var err error
-			enum, err = ptls.Enumerate(ctx, dial, ptls.EnumerateOptions{ServerName: r.serverName(t), ConnTimeout: r.connTimeout()})
+			enum, err = ptls.Enumerate(ctx, dial, ptls.EnumerateOptions{ServerName: r.serverName(t), ConnTimeout: r.connTimeout(), ALPN: cls.ALPN})
 			if err != nil {
 				res.errorf("TLS enumeration: %v", err)
 			}
@@ -379,6 +380,10 @@ func (r *run) tlsDetails(ctx context.Context, dial ptls.Dialer, t plan.Target, c
 	}
 
 	res.TLS.ClientAuth, res.TLS.ClientAuthEvidence = hs.ClientAuth, hs.ClientAuthEvidence
+	if cls.ALPN != nil {
+		res.TLS.ClientAuthEvidence = fmt.Sprintf("the port answered TLS only to a ClientHello offering ALPN %s (an Istio sidecar's mTLS filter chain); %s",
+			strings.Join(cls.ALPN, ","), res.TLS.ClientAuthEvidence)
+	}
 	res.TLS.AcceptableCAs = hs.AcceptableCAs
 	if hs.ClientAuth == ptls.ClientAuthUnknown && flight != nil {
 		// crypto/tls could not finish (suites it lacks); the raw flight

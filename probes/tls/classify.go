@@ -20,11 +20,33 @@ type Classification struct {
 	Alert *AlertError
 	// NotTLS is set when the server answered with bytes that are not TLS.
 	NotTLS *NotTLSError
+	// ALPN is set when the server answered only a ClientHello offering
+	// these protocols; later handshakes must offer them too.
+	ALPN []string
 }
 
+// IstioALPN is what an Istio sidecar's client offers. A STRICT sidecar
+// matches its mTLS filter chain on these protocols and closes any other
+// TLS connection without a word, so Classify retries with them.
+var IstioALPN = []string{"istio-peer-exchange", "istio", "h2", "http/1.1"}
+
 // Classify sends one ClientHello and decides whether the port speaks TLS.
-// An error means no conclusion: silence, a reset, a close, a timeout.
+// When the plain ClientHello is met with a close, it tries again offering
+// IstioALPN (Classification.ALPN says so). An error means no conclusion:
+// silence, a reset, a close, a timeout.
 func Classify(ctx context.Context, dial Dialer, serverName string, timeout time.Duration) (*Classification, error) {
+	cls, err := classify(ctx, dial, serverName, timeout, nil)
+	var rej *RejectedError
+	if errors.As(err, &rej) && ctx.Err() == nil {
+		if c2, err2 := classify(ctx, dial, serverName, timeout, IstioALPN); err2 == nil && c2.TLS {
+			c2.ALPN = IstioALPN
+			return c2, nil
+		}
+	}
+	return cls, err
+}
+
+func classify(ctx context.Context, dial Dialer, serverName string, timeout time.Duration, alpn []string) (*Classification, error) {
 	tab, err := cryptoref.LoadIANA()
 	if err != nil {
 		return nil, err
@@ -37,6 +59,7 @@ func Classify(ctx context.Context, dial Dialer, serverName string, timeout time.
 		KeyShares:  []uint16{groupX25519, groupSecp256r1},
 		SigSchemes: c.sigSchemes,
 		ServerName: serverName,
+		ALPN:       alpn,
 	}
 	f, err := exchange(ctx, dial, h, timeout, true)
 	var nt *NotTLSError

@@ -19,6 +19,8 @@ type EnumerateOptions struct {
 	ConnTimeout time.Duration
 	// Versions to try (default Versions: TLS 1.3 down to SSLv3).
 	Versions []uint16
+	// ALPN protocols to offer (default none; see Classification.ALPN).
+	ALPN []string
 }
 
 // VersionResult is one accepted version with its suites in the order the
@@ -139,7 +141,7 @@ func (e *enumerator) fail(format string, a ...any) {
 }
 
 func (e *enumerator) hello(v uint16, suites []uint16) Hello {
-	h := Hello{Version: v, Suites: suites, Groups: e.c.groups, SigSchemes: e.c.sigSchemes, ServerName: e.o.ServerName}
+	h := Hello{Version: v, Suites: suites, Groups: e.c.groups, SigSchemes: e.c.sigSchemes, ServerName: e.o.ServerName, ALPN: e.o.ALPN}
 	if v >= VersionTLS13 {
 		h.KeyShares = []uint16{groupX25519, groupSecp256r1}
 	}

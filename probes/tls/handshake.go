@@ -47,6 +47,8 @@ type HandshakeOptions struct {
 	// one HTTP/1.1 request: servers such as nginx enforce "client
 	// certificate required" with an HTTP 400 instead of a TLS alert.
 	HTTPCheck bool
+	// ALPN protocols to offer (default none).
+	ALPN []string
 }
 
 // Handshake runs a full crypto/tls handshake with no client certificate.
@@ -72,6 +74,7 @@ func Handshake(ctx context.Context, dial Dialer, o HandshakeOptions) HandshakeRe
 		ServerName:         serverName,
 		MinVersion:         stdtls.VersionTLS10,
 		CipherSuites:       suites,
+		NextProtos:         o.ALPN,
 		GetClientCertificate: func(cri *stdtls.CertificateRequestInfo) (*stdtls.Certificate, error) {
 			requested = true
 			reqVer = cri.Version
