@@ -111,6 +111,14 @@ waitport 28444
 get -connect 127.0.0.1:28444 -servername hrr.test -groups P-256:X25519
 stop_capture; kill "${pids[-1]}"
 
+echo "== Linux cooked capture v1 (tcpdump -i any -y LINUX_SLL, filtered to the test port)"
+tcpdump --immediate-mode -U -s 0 -i any -y LINUX_SLL -w "$out/sll.pcap" 'tcp port 28445' 2>/dev/null & tdpid=$!
+sleep 1
+bg openssl s_server -accept 127.0.0.1:28445 -cert server.pem -key server.key -tls1_2 -www
+waitport 28445
+get -connect 127.0.0.1:28445 -servername sll.test
+stop_capture; kill "${pids[-1]}"
+
 echo "== failed handshakes: version mismatch, plaintext to a TLS port"
 start_capture tls-failed 'tcp port 18443'
 bg openssl s_server -accept 127.0.0.1:18443 -cert server.pem -key server.key -tls1_3 -www

@@ -137,6 +137,9 @@ func TestCases(t *testing.T) {
 			"198.18.0.1:47200>198.18.0.2:443 tls enc=true TLSv1.3 " + aes256 + " sni= alpn=h2,http/1.1 cert=unknown",
 			"198.18.0.1:49284>198.18.0.2:8443 tls enc=true TLSv1.3 " + aes128 + " sni=split.test alpn=h2,http/1.1 cert=unknown",
 		}},
+		{file: "sll.pcap", want: []string{ // Linux cooked capture v1
+			"127.0.0.1:52882>127.0.0.1:28445 tls enc=true TLSv1.2 " + ec256 + " sni=sll.test alpn= cert=not-sent",
+		}},
 		{file: "vxlan.pcap", want: []string{ // case 24: the inner pod flows
 			"198.19.0.1:60854>198.19.0.2:9443 tls enc=true TLSv1.3 " + aes256 + " sni= alpn=h2,http/1.1 cert=unknown",
 			"198.19.0.1:34124>198.19.0.2:8080 plaintext enc=false plain=http/1.1",

@@ -30,6 +30,10 @@ func TestReadFileBadInput(t *testing.T) {
 	badIP := append([]byte(nil), good...)
 	badIP[24+16+14] = 0x99
 
+	// A link type nothing here decodes (IEEE 802.11): reported, not guessed.
+	wifi := append([]byte(nil), good...)
+	copy(wifi[20:24], []byte{105, 0, 0, 0})
+
 	dir := t.TempDir()
 	write := func(name string, b []byte) string {
 		p := filepath.Join(dir, name)
@@ -54,6 +58,8 @@ func TestReadFileBadInput(t *testing.T) {
 			wantStats: evidence.FlowStats{Packets: 2, Flows: 1, Malformed: 1}, wantProbs: 1},
 		{name: "corrupt IP header", path: write("badip.pcap", badIP), wantFlows: 5,
 			wantStats: evidence.FlowStats{Packets: 85, Flows: 5, Malformed: 1}},
+		{name: "unsupported link type", path: write("wifi.pcap", wifi),
+			wantStats: evidence.FlowStats{Packets: 85, Malformed: 85}, wantProbs: 1},
 		{name: "cut mid-record", path: write("cut.pcap", good[:len(good)-10]), wantFlows: 5,
 			wantStats: evidence.FlowStats{Packets: 84, Flows: 5, Truncated: 1}, wantProbs: 1},
 	}
