@@ -390,3 +390,33 @@ func TestZstdLayer(t *testing.T) {
 		t.Errorf("zstd layer: %+v", im)
 	}
 }
+
+// TestDuplicateEntries: within one layer the last entry for a path wins,
+// as when the layer is applied; across layers the upper one does.
+func TestDuplicateEntries(t *testing.T) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, v := range []string{"ID=debian\nVERSION_ID=11\n", "ID=debian\nVERSION_ID=12\n"} {
+		tw.WriteHeader(&tar.Header{Name: "etc/os-release", Typeflag: tar.TypeReg, Size: int64(len(v)), Mode: 0o644})
+		tw.Write([]byte(v))
+	}
+	tw.Close()
+	lower := gz(t, tarOfData(t, "etc/os-release", 0o644, []byte("ID=ubuntu\nVERSION_ID=\"22.04\"\n")))
+	tests := []struct {
+		blobs [][]byte
+		want  string
+	}{
+		{[][]byte{gz(t, buf.Bytes())}, "debian12"},
+		{[][]byte{gz(t, buf.Bytes()), lower}, "ubuntu22.04"},
+		{[][]byte{lower, gz(t, buf.Bytes())}, "debian12"},
+	}
+	for i, tt := range tests {
+		im, err := InspectImage(context.Background(), "dup", rawImage(t, tt.blobs...), WithTime(testDay))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if im.Distro != tt.want {
+			t.Errorf("%d: distro %q, want %q (errors %v)", i, im.Distro, tt.want, im.Errors)
+		}
+	}
+}

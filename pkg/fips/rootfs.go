@@ -247,7 +247,9 @@ func (fs *rootfs) readTar(layer int, digest string, tr *tar.Reader) error {
 			newWhiteouts[path.Join(dir, strings.TrimPrefix(base, ".wh."))] = true
 			continue
 		}
-		if _, seen := fs.nodes[p]; seen || fs.hidden(p) {
+		// a path an upper layer set is final; within one layer the last
+		// entry wins, as when the layer is applied
+		if old, seen := fs.nodes[p]; seen && old.layer != layer || !seen && fs.hidden(p) {
 			continue
 		}
 		n := &node{mode: h.Mode, size: h.Size, layer: layer}
@@ -272,6 +274,13 @@ func (fs *rootfs) readTar(layer int, digest string, tr *tar.Reader) error {
 			n.typ = typeOther
 		}
 		fs.nodes[p] = n
+		// tars may leave parent directories out: they exist implicitly
+		for d := path.Dir(p); d != "/"; d = path.Dir(d) {
+			if _, ok := fs.nodes[d]; ok {
+				break
+			}
+			fs.nodes[d] = &node{typ: typeDir, mode: 0o755, layer: layer}
+		}
 	}
 	for p := range newWhiteouts {
 		fs.whiteouts[p] = true
