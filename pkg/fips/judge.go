@@ -502,6 +502,10 @@ func (j *judge) judgeNative(p string, f *elfFacts) *evidence.Binary {
 			ev += "; the image's configuration does not activate it (FIPS-capable only)"
 		}
 		add(m, v, ev)
+	case f.OpenSSLVersion != "" && (strings.HasPrefix(base, "libcrypto") || strings.HasPrefix(f.SOName, "libcrypto")) && bundledCopy(p):
+		b.Backend = BackendOpenSSLStatic
+		add(evidence.Module{Name: "OpenSSL (bundled)", Version: f.OpenSSLVersion, Status: statusNone}, VerdictNotValidated,
+			fmt.Sprintf("%s is a copy of OpenSSL %s bundled with a package (Python wheel, Node module): it loads its own configuration and modules, not the image's validated ones", p, f.OpenSSLVersion))
 	case f.OpenSSLVersion != "" && (strings.HasPrefix(base, "libcrypto") || strings.HasPrefix(f.SOName, "libcrypto")):
 		b.Backend = BackendOpenSSL
 		for _, m := range j.opensslModules(p, j.fs.nodes[p]) {
@@ -650,4 +654,16 @@ func (fs *rootfs) detectDistro() string {
 		return id + major
 	}
 	return ""
+}
+
+// bundledCopy says whether a library sits where packages bundle their own
+// copies: auditwheel's "<pkg>.libs" directories, site-packages,
+// node_modules.
+func bundledCopy(p string) bool {
+	for _, d := range strings.Split(path.Dir(p), "/") {
+		if strings.HasSuffix(d, ".libs") || d == "site-packages" || d == "dist-packages" || d == "node_modules" {
+			return true
+		}
+	}
+	return false
 }
