@@ -68,6 +68,21 @@ func classify(f *flow, final bool) analysis {
 	if tlsparse.IsRecordStart(c) || len(c) == 0 && tlsparse.IsRecordStart(s) {
 		return classifyTLS(f, c, s, "", final)
 	}
+	if !f.synSeen {
+		// The capture began inside the connection, perhaps inside a
+		// record: find where whole records start again.
+		ci, si := resyncRecords(c), resyncRecords(s)
+		if ci >= 0 || si >= 0 {
+			var cb, sb []byte
+			if ci >= 0 {
+				cb = c[ci:]
+			}
+			if si >= 0 {
+				sb = s[si:]
+			}
+			return classifyTLS(f, cb, sb, "", final)
+		}
+	}
 	proto, upgradable := detectPlain(c, s, f.server.Port())
 	if upgradable {
 		if ci := findHello(c, tlsparse.IsClientHelloStart); ci >= 0 {
@@ -352,4 +367,20 @@ func isDNS(b []byte) bool {
 	qd := binary.BigEndian.Uint16(b[4:6])
 	an := binary.BigEndian.Uint16(b[6:8])
 	return op <= 6 && qd <= 4 && an < 256
+}
+
+// resyncRecords returns the offset of the first TLS record header in b that
+// is followed by another one exactly where its length says (two chained
+// headers by chance are about a 2^-40 event in ciphertext), or -1.
+func resyncRecords(b []byte) int {
+	for i := 0; i+5 <= len(b) && i <= tlsparse.MaxRecordLength+5; i++ {
+		if b[i+1] != 3 || !tlsparse.IsRecordStart(b[i:]) || b[i] == tlsparse.RecordHandshake {
+			continue
+		}
+		next := i + 5 + int(binary.BigEndian.Uint16(b[i+3:i+5]))
+		if next+5 <= len(b) && tlsparse.IsRecordStart(b[next:]) {
+			return i
+		}
+	}
+	return -1
 }

@@ -106,3 +106,30 @@ func BenchmarkReadFile(b *testing.B) {
 	}
 	b.ReportMetric(float64(r.Stats.Packets)*float64(b.N)/b.Elapsed().Seconds(), "packets/s")
 }
+
+func TestResyncRecords(t *testing.T) {
+	rec := func(typ byte, n int) []byte {
+		b := []byte{typ, 3, 3, byte(n >> 8), byte(n)}
+		for i := 0; i < n; i++ {
+			b = append(b, byte(i*7+1))
+		}
+		return b
+	}
+	tail := rec(23, 40)[17:] // the end of a record whose start was not captured
+	tests := []struct {
+		name string
+		b    []byte
+		want int
+	}{
+		{"records from the start", append(rec(23, 20), rec(23, 30)...), 0},
+		{"inside a record", append(append(append([]byte(nil), tail...), rec(23, 20)...), rec(23, 10)...), len(tail)},
+		{"one header, nothing chained", append(append([]byte(nil), tail...), rec(23, 20)...), -1},
+		{"plaintext", []byte("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc"), -1},
+		{"short", []byte{23, 3}, -1},
+	}
+	for _, tt := range tests {
+		if got := resyncRecords(tt.b); got != tt.want {
+			t.Errorf("%s: resync = %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}
