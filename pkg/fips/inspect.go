@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"sort"
 	"strings"
 	"time"
@@ -129,12 +130,28 @@ func inspect(ctx context.Context, ref string, img v1.Image, o *options, cat *cry
 	}
 	sort.Strings(paths)
 	var verdicts []string
+	jars := map[string]*evidence.Binary{}
+	var jdks []string
 	for _, p := range paths {
-		if b := j.judgeFile(p, fs.nodes[p]); b != nil {
+		n := fs.nodes[p]
+		if n.elf != nil && n.elf.Go == nil && path.Base(p) == "java" && path.Base(path.Dir(p)) == "bin" {
+			jdks = append(jdks, p)
+			continue
+		}
+		if b := j.judgeFile(p, n); b != nil {
 			out.Binaries = append(out.Binaries, *b)
 			verdicts = append(verdicts, b.Verdict)
+			if b.Format == "jar" {
+				jars[p] = b
+			}
 		}
 	}
+	for _, p := range jdks {
+		b := j.judgeJDK(p, jars)
+		out.Binaries = append(out.Binaries, *b)
+		verdicts = append(verdicts, b.Verdict)
+	}
+	sort.SliceStable(out.Binaries, func(a, b int) bool { return out.Binaries[a].Path < out.Binaries[b].Path })
 	out.Verdict = Weakest(verdicts...)
 	if o.verifyChild != "" {
 		j.verifyProvider(ctx, o, layers, &out)

@@ -318,3 +318,42 @@ func TestPclntabGone(t *testing.T) {
 		t.Errorf("%+v %q", summarise(b), b.Evidence)
 	}
 }
+
+// TestJDK is case 22: a Java runtime's providers decide. The runtime's
+// bin/java here is a real ELF executable standing in for the JDK's; the
+// inspector reads only its place and the JDK's java.security.
+func TestJDK(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds real binaries")
+	}
+	java := cBin(t, "digest", "digest.c", "-lcrypto")
+	home := "usr/lib/jvm/java-17-openjdk/"
+	rhel := []imagebuild.File{{Path: "etc/os-release", Data: []byte("ID=\"rhel\"\nVERSION_ID=\"9.4\"\n")}}
+	debian := []imagebuild.File{{Path: "etc/os-release", Data: []byte("ID=debian\nVERSION_ID=12\n")}}
+	jdk := func(security string) []imagebuild.File {
+		return []imagebuild.File{{Path: home + "bin/java", Source: java}, {Path: home + "conf/security/java.security", Data: []byte(security)}}
+	}
+	stock := "security.provider.1=SUN\nsecurity.provider.2=SunRsaSign\nsecurity.provider.3=SunEC\nsecurity.provider.4=SunJSSE\nsecurity.provider.5=SunJCE\n"
+	rhelFIPS := stock + "security.useSystemPropertiesFile=true\nfips.provider.1=SunPKCS11 ${java.home}/conf/security/nss.fips.cfg\nfips.provider.2=SUN\n"
+	bcFirst := "security.provider.1=org.bouncycastle.jcajce.provider.BouncyCastleFipsProvider\nsecurity.provider.2=SUN\n"
+	bcJar := imagebuild.File{Path: "app/lib/bc-fips-2.0.0.jar", Data: jar(t, "Manifest-Version: 1.0\nBundle-SymbolicName: bc-fips\nBundle-Version: 2.0.0\n")}
+	tests := []struct {
+		name     string
+		files    []imagebuild.File
+		hostFIPS bool
+		want     string
+	}{
+		{"stock JDK: SunJCE", append(debian, jdk(stock)...), false, "java-sunjce not-validated"},
+		{"RHEL OpenJDK on a non-FIPS node", append(rhel, jdk(rhelFIPS)...), false, "java-sunpkcs11-nss not-validated"},
+		{"RHEL OpenJDK on a FIPS node", append(rhel, jdk(rhelFIPS)...), true, "java-sunpkcs11-nss unknown"},
+		{"bc-fips first", append(append(debian, bcJar), jdk(bcFirst)...), false, "bc-fips validated"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := binaryAt(t, inspectOne(t, layoutOf(t, nil, tt.files...), WithHostFIPS(tt.hostFIPS)), "/"+home+"bin/java")
+			if got := b.Backend + " " + b.Verdict; got != tt.want {
+				t.Errorf("got %s, want %s: %q", got, tt.want, b.Evidence)
+			}
+		})
+	}
+}
