@@ -35,6 +35,7 @@ type flow struct {
 	// clientISN is the sequence number of the client's SYN.
 	clientISN  uint32
 	synSeen    bool
+	payload    bool // some packet carried payload
 	guessed    bool // roles guessed from ports: no SYN seen
 	fins       uint8
 	rst        bool
@@ -176,7 +177,7 @@ func (e *engine) handle(p *packet, ts int64, n int) {
 	syn := p.proto == protoTCP && p.flags&tcpSYN != 0 && p.flags&tcpACK == 0
 	if f != nil && syn && f.proto == protoTCP {
 		fromClient := p.src == f.client.Addr() && p.sport == f.client.Port()
-		if f.rst || f.fins != 0 || !fromClient || !f.synSeen || f.clientISN != p.seq {
+		if f.rst || f.fins != 0 || !fromClient || f.synSeen && f.clientISN != p.seq || !f.synSeen && f.payload {
 			// A new SYN on a used 4-tuple starts a new connection.
 			e.finish(key, f)
 			f = nil
@@ -192,6 +193,9 @@ func (e *engine) handle(p *packet, ts int64, n int) {
 	f.last = ts
 	f.packets++
 	f.bytes += int64(n)
+	if len(p.payload) > 0 {
+		f.payload = true
+	}
 	dir := 0
 	if p.src != f.client.Addr() || p.sport != f.client.Port() {
 		dir = 1
