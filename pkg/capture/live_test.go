@@ -25,6 +25,9 @@ import (
 // TestLive captures a real crypto/tls handshake on the loopback interface
 // through a BPF filter and checks the periodic and final reports.
 func TestLive(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: skipped with -short")
+	}
 	testenv.Root(t)
 	testenv.LookPath(t, "tcpdump")
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)

@@ -220,6 +220,9 @@ func ours(f evidence.Flow) *tsharkFlow {
 // TLS version, cipher suite, SNI, offered ALPN, client certificate, JA3,
 // JA3S, and the plaintext protocol.
 func TestAgainstTshark(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: skipped with -short")
+	}
 	tshark := testenv.LookPath(t, "tshark")[0]
 	var files []string
 	for _, pat := range []string{"*.pcap", "*.pcapng", "*.gz"} {
