@@ -79,7 +79,7 @@ func BuildGo(ctx context.Context, cacheDir string, b GoBuild) (string, error) {
 	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
 		return "", err
 	}
-	tmp := out + ".tmp"
+	tmp := fmt.Sprintf("%s.%d.tmp", out, os.Getpid()) // test binaries of several packages may build at once
 	args := []string{"build", "-trimpath", "-o", tmp}
 	if b.LDFlags != "" {
 		args = append(args, "-ldflags="+b.LDFlags)
@@ -151,11 +151,12 @@ func BuildC(ctx context.Context, cacheDir, name string, args ...string) (string,
 	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
 		return "", err
 	}
-	cmd := exec.CommandContext(ctx, "gcc", append([]string{"-o", out + ".tmp"}, args...)...)
+	tmp := fmt.Sprintf("%s.%d.tmp", out, os.Getpid())
+	cmd := exec.CommandContext(ctx, "gcc", append([]string{"-o", tmp}, args...)...)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("gcc %s: %w\n%s", strings.Join(args, " "), err, msg)
 	}
-	return out, os.Rename(out+".tmp", out)
+	return out, os.Rename(tmp, out)
 }
 
 // File is one entry of a layer.
