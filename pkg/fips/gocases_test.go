@@ -26,6 +26,8 @@ func TestGoBackends(t *testing.T) {
 			summary{"go-std", "not-validated", []string{"Go standard library crypto | go1.26.8 | none"}}, "standard Go crypto"},
 		{"2 GOFIPS140=v1.0.0", imagebuild.GoBuild{Dir: "crypto", GOFIPS140: "v1.0.0"}, nil, nil,
 			summary{"go-fips140", "validated", []string{v100}}, "fips140=on from the binary's DefaultGODEBUG"},
+		{"2 GOFIPS140=certified (alias of v1.0.0)", imagebuild.GoBuild{Dir: "crypto", GOFIPS140: "certified"}, nil, nil,
+			summary{"go-fips140", "validated", []string{v100}}, "#5247"},
 		{"3 pod GODEBUG=fips140=off", imagebuild.GoBuild{Dir: "crypto", GOFIPS140: "v1.0.0"}, nil, []string{"GODEBUG=fips140=off"},
 			summary{"go-fips140", "not-validated", []string{v100}}, "fips140=off from the pod's GODEBUG"},
 		{"3 image config GODEBUG=fips140=off", imagebuild.GoBuild{Dir: "crypto", GOFIPS140: "v1.0.0"}, []string{"GODEBUG=x509sha1=1,fips140=off"}, nil,

@@ -78,6 +78,7 @@ func TestOpenSSLCases(t *testing.T) {
 	prov309 := cBin(t, "fipsprov-3.0.9", "-shared", "-fPIC", `-DFIPSPROV_VERSION="3.0.9"`, "fipsprov.c")
 	prov322 := cBin(t, "fipsprov-3.0.22", "-shared", "-fPIC", `-DFIPSPROV_VERSION="3.0.22"`, "fipsprov.c")
 	goOpenSSL := goBin(t, imagebuild.GoBuild{Dir: "goopenssl", CGO: true})
+	cgoEVP := goBin(t, imagebuild.GoBuild{Dir: "cgoevp", CGO: true})
 
 	libFiles := []imagebuild.File{{Path: libdir + "libcrypto.so.3", Source: lib, Mode: 0o644}}
 	withCnf := func(cnf string) []imagebuild.File {
@@ -134,6 +135,12 @@ func TestOpenSSLCases(t *testing.T) {
 		{"libcrypto in a symlink loop",
 			[]imagebuild.File{{Path: "usr/bin/digest", Source: digest}, {Path: libdir + "libcrypto.so.3", Symlink: "loop-a"}, {Path: libdir + "loop-a", Symlink: "libcrypto.so.3"}}, testDay, "/usr/bin/digest",
 			summary{"openssl", "not-validated", []string{"OpenSSL libcrypto | none"}}, "is not in the image"},
+		{"Go calling OpenSSL directly through cgo, Debian OpenSSL",
+			join([]imagebuild.File{{Path: "app", Source: cgoEVP}}, libFiles, withCnf(string(debianCnf))), testDay, "/app",
+			summary{"openssl", "not-validated", []string{libMod}}, "DT_NEEDED libcrypto.so.3 resolved"},
+		{"Go calling OpenSSL through cgo, activated 3.0.9 provider before the sunset",
+			join([]imagebuild.File{{Path: "app", Source: cgoEVP}, provider(prov309)}, libFiles, withCnf(fipsCnf)), before, "/app",
+			summary{"openssl", "validated", []string{"OpenSSL FIPS Provider | 3.0.9 | #4282 | active", libMod}}, "activates the fips provider"},
 		{"11 Go OpenSSL backend, no libcrypto (distroless)",
 			[]imagebuild.File{{Path: "app", Source: goOpenSSL}}, testDay, "/app",
 			summary{"go-openssl", "not-validated", []string{"OpenSSL libcrypto | none"}}, "fails at start"},
