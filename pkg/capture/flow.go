@@ -168,7 +168,7 @@ func (e *engine) handle(p *packet, ts int64, n int) {
 	if ts > e.now {
 		e.now = ts
 	}
-	if e.now-e.lastSweep > sweepEvery {
+	if e.now-e.lastSweep > min(sweepEvery, int64(e.cfg.idleTimeout)) {
 		e.sweep(false)
 		e.lastSweep = e.now
 	}
@@ -304,12 +304,16 @@ func (e *engine) analyze(f *flow) {
 	}
 }
 
-// sweep finishes closed and idle flows; all finishes every flow.
+// sweep finishes closed and idle flows; all finishes every flow. Idle
+// flows count as evicted.
 func (e *engine) sweep(all bool) {
 	for k, f := range e.flows {
 		closed := (f.rst || f.fins == 3) && e.now-f.closedAt > int64(e.cfg.closeLinger)
 		idle := e.now-f.last > int64(e.cfg.idleTimeout)
 		if all || closed || idle {
+			if idle && !closed && !all {
+				e.stats.Evicted++ // idle: finished without FIN or RST
+			}
 			e.finish(k, f)
 		}
 	}

@@ -94,7 +94,7 @@ func WithTotalBytes(n int64) Option {
 }
 
 // WithIdleTimeout finishes a flow that has seen no packet for d (capture
-// time). Default: 5 minutes.
+// time), counting it in Stats.Evicted. Default: 5 minutes.
 func WithIdleTimeout(d time.Duration) Option {
 	return func(c *config) {
 		if d > 0 {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/sc8scan/sc8scan/pkg/evidence"
@@ -101,6 +102,16 @@ func TestBoundedMemory(t *testing.T) {
 	}
 	if r.Stats.Evicted == 0 {
 		t.Errorf("no eviction counted with one flow slot and five overlapping flows")
+	}
+	// The flows of this capture are a few milliseconds long: a 1ms idle
+	// timeout finishes some of them early, counted as evicted, and each is
+	// still reported once.
+	r, err = ReadFile(ctx, filepath.Join(pcapDir, "reuse.pcap"), WithIdleTimeout(time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Stats.Evicted == 0 {
+		t.Errorf("idle flows not counted as evicted: %+v", r.Stats)
 	}
 	r, err = ReadFile(ctx, filepath.Join(pcapDir, "tls12.pcap"), WithStreamBytes(40))
 	if err != nil {
