@@ -420,3 +420,46 @@ func TestDuplicateEntries(t *testing.T) {
 		}
 	}
 }
+
+// dockerSave writes a docker archive the way `docker save` does, layers
+// stored uncompressed, with diffIDs as the config states them.
+func dockerSave(t *testing.T, layer []byte, diffID string) string {
+	t.Helper()
+	config := `{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["` + diffID + `"]}}`
+	manifest := `[{"Config":"config.json","RepoTags":["sc8scan.dev/saved:1"],"Layers":["layer.tar"]}]`
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{"config.json", []byte(config)}, {"layer.tar", layer}, {"manifest.json", []byte(manifest)}} {
+		tw.WriteHeader(&tar.Header{Name: f.name, Typeflag: tar.TypeReg, Size: int64(len(f.data)), Mode: 0o644})
+		tw.Write(f.data)
+	}
+	tw.Close()
+	p := filepath.Join(t.TempDir(), "saved.tar")
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestDockerSave reads uncompressed docker-archive layers checked against
+// their diff IDs, without recompressing them.
+func TestDockerSave(t *testing.T) {
+	layer := tarOfData(t, "etc/os-release", 0o644, []byte("ID=debian\nVERSION_ID=12\n"))
+	h, _, _ := v1.SHA256(bytes.NewReader(layer))
+	good := dockerSave(t, layer, h.String())
+	bad := dockerSave(t, layer, "sha256:"+strings.Repeat("0", 64))
+	rep, err := InspectRefs(context.Background(), []string{good, bad}, WithTime(testDay))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, b := rep.Images[0], rep.Images[1]
+	if g.Distro != "debian12" || g.Verdict != VerdictNoCrypto || len(g.Errors) != 0 || !strings.HasPrefix(g.Digest, "sha256:") {
+		t.Errorf("good archive: %+v", g)
+	}
+	if b.Verdict != VerdictUnknown || len(b.Errors) != 1 || !strings.Contains(b.Errors[0], "does not match its diff ID") {
+		t.Errorf("tampered archive: %+v", b)
+	}
+}

@@ -74,10 +74,15 @@ func inspect(ctx context.Context, ref string, img v1.Image, o *options, cat *cry
 			out.Errors = append(out.Errors, fmt.Sprintf("internal error inspecting the image: %v", r))
 		}
 	}()
-	if d, err := img.Digest(); err == nil {
+	_, byDiffID := img.(dockerArchive)
+	digest := img.Digest
+	if byDiffID {
+		digest = img.ConfigName
+	}
+	if d, err := digest(); err == nil {
 		out.Digest = d.String()
 	} else {
-		out.Errors = append(out.Errors, fmt.Sprintf("reading the manifest digest: %v", err))
+		out.Errors = append(out.Errors, fmt.Sprintf("reading the image digest: %v", err))
 		return out
 	}
 	cfg, err := img.ConfigFile()
@@ -96,7 +101,7 @@ func inspect(ctx context.Context, ref string, img v1.Image, o *options, cat *cry
 	}
 	out.Layers = len(layers)
 	fs := newRootfs(o.limits)
-	fs.ctx = ctx
+	fs.ctx, fs.byDiffID = ctx, byDiffID
 	start := time.Now()
 	err = fs.readLayers(layers)
 	o.logger.Debug("read layers", "ref", ref, "layers", len(layers), "entries", fs.entries, "bytes", fs.bytes, "took", time.Since(start))

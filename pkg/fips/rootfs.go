@@ -46,6 +46,7 @@ type node struct {
 // rootfs is the in-memory view of an image's flattened filesystem.
 type rootfs struct {
 	ctx      context.Context
+	byDiffID bool // read layers uncompressed and check their diff IDs
 	work     chan func()
 	nodes    map[string]*node
 	limits   Limits
@@ -118,6 +119,9 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 }
 
 func (fs *rootfs) readLayer(i int, l v1.Layer) error {
+	if fs.byDiffID {
+		return fs.readUncompressedLayer(i, l)
+	}
 	d, err := l.Digest()
 	if err != nil {
 		return fmt.Errorf("reading layer %d digest: %w", i, err)
@@ -156,19 +160,10 @@ func (fs *rootfs) readLayer(i int, l v1.Layer) error {
 	default:
 		tarStream = br
 	}
-	left := fs.limits.MaxImageBytes - fs.bytes
-	limit, what := fs.limits.MaxLayerBytes, "layer "+d.String()+" decompressed"
-	if left < limit {
-		limit, what = left, "the image decompressed"
-	}
-	lr := &limitedReader{r: tarStream, left: limit + 1, what: what, limit: limit}
-	before := lr.left
-	err = fs.readTar(i, d.String(), tar.NewReader(lr))
-	fs.bytes += before - lr.left
-	if err != nil {
-		return err
-	}
-	if h != nil {
+	return fs.readStream(i, d.String(), tarStream, func() error {
+		if h == nil {
+			return nil
+		}
 		// drain what tar left unread (padding, trailing blocks) so the
 		// digest covers the whole blob
 		if _, err := io.Copy(io.Discard, br); err != nil {
@@ -177,8 +172,53 @@ func (fs *rootfs) readLayer(i int, l v1.Layer) error {
 		if got := hex.EncodeToString(h.Sum(nil)); got != d.Hex {
 			return fmt.Errorf("layer %s does not match its digest (read sha256:%s)", d, got)
 		}
+		return nil
+	})
+}
+
+// readUncompressedLayer reads a layer as its uncompressed tar and checks
+// the tar against the layer's diff ID.
+func (fs *rootfs) readUncompressedLayer(i int, l v1.Layer) error {
+	d, err := l.DiffID()
+	if err != nil {
+		return fmt.Errorf("reading layer %d diff ID: %w", i, err)
 	}
-	return nil
+	rc, err := l.Uncompressed()
+	if err != nil {
+		return fmt.Errorf("opening layer %s: %w", d, err)
+	}
+	defer rc.Close()
+	h := sha256.New()
+	src := io.TeeReader(rc, h)
+	return fs.readStream(i, d.String(), src, func() error {
+		if n, err := io.CopyN(io.Discard, src, fs.limits.MaxLayerBytes); err != nil && err != io.EOF {
+			return fmt.Errorf("reading layer %s: %w", d, err)
+		} else if n == fs.limits.MaxLayerBytes {
+			return fmt.Errorf("layer %s has more than %d bytes after its tar: %w", d, n, errLimit)
+		}
+		if got := hex.EncodeToString(h.Sum(nil)); d.Algorithm == "sha256" && got != d.Hex {
+			return fmt.Errorf("layer %s does not match its diff ID (read sha256:%s)", d, got)
+		}
+		return nil
+	})
+}
+
+// readStream reads one layer's tar stream under the size limits, then
+// runs check (the digest comparison).
+func (fs *rootfs) readStream(i int, name string, tarStream io.Reader, check func() error) error {
+	left := fs.limits.MaxImageBytes - fs.bytes
+	limit, what := fs.limits.MaxLayerBytes, "layer "+name+" decompressed"
+	if left < limit {
+		limit, what = left, "the image decompressed"
+	}
+	lr := &limitedReader{r: tarStream, left: limit + 1, what: what, limit: limit}
+	before := lr.left
+	err := fs.readTar(i, name, tar.NewReader(lr))
+	fs.bytes += before - lr.left
+	if err != nil {
+		return err
+	}
+	return check()
 }
 
 // cleanEntry turns a tar name into an absolute path, refusing names that

@@ -122,7 +122,7 @@ func openTarball(path string, o *options) (v1.Image, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reading docker archive %s: %w", path, err)
 		}
-		return img, nil
+		return dockerArchive{img}, nil
 	case "oci":
 		return openOCIArchive(path, o)
 	}
@@ -162,3 +162,10 @@ func tarKind(path string) (string, error) {
 	}
 	return "", nil
 }
+
+// dockerArchive marks an image read from a docker archive, whose layers
+// are often stored uncompressed: go-containerregistry would gzip each one
+// (twice) to compute compressed digests, so its layers are read
+// uncompressed and checked against the config's diff IDs, and the image is
+// named by its ID (the config digest), as docker names it.
+type dockerArchive struct{ v1.Image }
