@@ -1,9 +1,11 @@
 package capture
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -94,6 +96,13 @@ func Live(ctx context.Context, iface string, opts ...Option) (*evidence.FlowRepo
 		}
 	}()
 	lt := h.linkType()
+	// A packet socket on a loopback interface sees each packet twice, as
+	// sent and as received, back to back: the second copy is skipped.
+	loopback := false
+	if ifc, err := net.InterfaceByName(iface); err == nil && ifc.Flags&net.FlagLoopback != 0 {
+		loopback = true
+	}
+	var prev []byte
 	var p packet
 	var readErr error
 	for ctx.Err() == nil {
@@ -109,6 +118,13 @@ func Live(ctx context.Context, iface string, opts ...Option) (*evidence.FlowRepo
 		}
 		if !filteredFrom.IsZero() && !ci.Timestamp.IsZero() && ci.Timestamp.Before(filteredFrom) {
 			continue
+		}
+		if loopback {
+			if bytes.Equal(data, prev) {
+				prev = prev[:0]
+				continue
+			}
+			prev = append(prev[:0], data...)
 		}
 		mu.Lock()
 		e.stats.Packets++
