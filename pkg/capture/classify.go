@@ -171,8 +171,6 @@ func classifyTLS(f *flow, c, s []byte, starttls string, final bool) analysis {
 		if ch.ALPN != nil {
 			t.ALPN = ch.ALPN
 		}
-		t.JA3 = ch.JA3()
-		t.JA4 = ch.JA4()
 	}
 	t.HelloRetryRequest = sd.HelloRetryRequest != nil
 	if sh != nil {
@@ -209,10 +207,17 @@ func classifyTLS(f *flow, c, s []byte, starttls string, final bool) analysis {
 	case cd.ApplicationData > 0 && sd.ApplicationData > 0:
 		a.done = true
 	}
-	if (a.done || final) && sh != nil && sh.Version() != tlsparse.VersionTLS13 {
-		// Certificates are decoded once, when the answer is settled.
-		t.ServerCertificates = certificates(sd.Certificates)
-		t.ClientCertificates = certificates(cd.Certificates)
+	if a.done || final {
+		// Fingerprints and certificates are computed once, when the
+		// answer is settled.
+		if ch != nil {
+			t.JA3 = ch.JA3()
+			t.JA4 = ch.JA4()
+		}
+		if sh != nil && sh.Version() != tlsparse.VersionTLS13 {
+			t.ServerCertificates = certificates(sd.Certificates)
+			t.ClientCertificates = certificates(cd.Certificates)
+		}
 	}
 	return a
 }

@@ -96,7 +96,9 @@ func (c *ClientHello) ja4Parts() (a, ciphers, exts string) {
 	}
 	cs := hexList(c.CipherSuites, nil)
 	es := hexList(c.Extensions, nil)
-	fmt.Fprintf(&b, "%02d%02d", min(len(cs), 99), min(len(es), 99))
+	two := func(n int) { n = min(n, 99); b.WriteByte(byte('0' + n/10)); b.WriteByte(byte('0' + n%10)) }
+	two(len(cs))
+	two(len(es))
 	b.WriteString(ja4ALPN(c.ALPN))
 	slices.Sort(cs)
 	sorted := hexList(c.Extensions, func(v uint16) bool { return v == ExtServerName || v == ExtALPN })
@@ -114,7 +116,8 @@ func hexList(vs []uint16, skip func(uint16) bool) []string {
 		if IsGREASE(v) || (skip != nil && skip(v)) {
 			continue
 		}
-		out = append(out, fmt.Sprintf("%04x", v))
+		const digits = "0123456789abcdef"
+		out = append(out, string([]byte{digits[v>>12], digits[v>>8&15], digits[v>>4&15], digits[v&15]}))
 	}
 	return out
 }
