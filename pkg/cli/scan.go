@@ -25,12 +25,13 @@ type scanFlags struct {
 	timeout                             time.Duration
 	concurrency                         int
 	byPath                              bool
+	kubeconfig, context                 string
 }
 
 func newScanCmd(s Streams) *cobra.Command {
 	f := &scanFlags{}
 	cmd := &cobra.Command{
-		Use:   "scan --from DIR [--out DIR]",
+		Use:   "scan (--from DIR | --kubeconfig FILE) [--out DIR]",
 		Short: "Scan a cluster's manifests, gather evidence and write the SC-8 matrix",
 		Long: `scan reads a directory of manifests (kubectl get -A -o yaml dumps, Helm
 output, multi-document YAML or JSON), builds the inventory of service paths
@@ -61,17 +62,20 @@ The bundle (--out DIR) holds, by default (--format picks others):
 
 ` + exitCodesHelp,
 		Example: `  sc8scan scan --from ./dump --out ./sc8-bundle
+  sc8scan scan --kubeconfig ~/.kube/config --context staging --out ./sc8-bundle
   sc8scan scan --from ./dump --targets lab/targets.json --ca lab/ca.pem --out out/
   sc8scan scan --from ./dump --pcap node-a.pcapng --images --min-coverage 80`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runScan(cmd, s, f) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.from, "from", "", "directory of manifests to scan (required)")
+	fl.StringVar(&f.from, "from", "", "directory of manifests to scan (or --kubeconfig)")
+	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "read a live cluster through this kubeconfig file instead of --from (read-only; never Secrets)")
+	fl.StringVar(&f.context, "context", "", "kubeconfig context to use (default: the current context)")
 	fl.StringVar(&f.out, "out", "", "write the scan bundle to this directory")
 	fl.StringSliceVar(&f.formats, "format", append([]string(nil), report.BundleFormats...), "matrix formats in the bundle: "+strings.Join(report.Formats, ", "))
 	fl.StringVarP(&f.output, "output", "o", "table", "what to print on stdout: "+strings.Join(report.Formats, ", ")+" or none")
-	fl.StringVar(&f.cluster, "cluster", "", "cluster name used in path ids (default: the directory's name)")
+	fl.StringVar(&f.cluster, "cluster", "", "cluster name used in path ids (default: the directory's name, or the kubeconfig context)")
 	fl.StringArrayVar(&f.targets, "target", nil, "probe a Service port at an address: ns/service:port=host:port (repeatable)")
 	fl.StringVar(&f.targetsFile, "targets", "", "file mapping Service ports to addresses (kind TargetMap)")
 	fl.BoolVar(&f.noProbe, "no-probe", false, "do not run active probes")
@@ -92,8 +96,13 @@ The bundle (--out DIR) holds, by default (--format picks others):
 }
 
 func runScan(cmd *cobra.Command, s Streams, f *scanFlags) error {
-	if f.from == "" {
-		return usageErr("--from DIR is required (a directory of manifests)")
+	switch {
+	case f.from == "" && f.kubeconfig == "":
+		return usageErr("give --from DIR (a directory of manifests) or --kubeconfig FILE (a live cluster)")
+	case f.from != "" && f.kubeconfig != "":
+		return usageErr("give --from or --kubeconfig, not both")
+	case f.context != "" && f.kubeconfig == "":
+		return usageErr("--context needs --kubeconfig")
 	}
 	for _, fm := range f.formats {
 		if !contains(report.Formats, fm) {
@@ -110,6 +119,16 @@ func runScan(cmd *cobra.Command, s Streams, f *scanFlags) error {
 		Images: f.images, Profile: f.profile, ImageMap: map[string]string{},
 		ProbeLimits: plan.Limits{ConnTimeout: plan.Duration(f.timeout), Concurrency: f.concurrency}}
 	o.Logger = progressLogger(s, f.quiet)
+	if f.kubeconfig != "" {
+		cfg, ctxName, err := scan.LoadKubeconfig(f.kubeconfig, f.context)
+		if err != nil {
+			return &ExitErr{Code: ExitError, Err: err}
+		}
+		o.Kube = cfg
+		if o.Cluster == "" {
+			o.Cluster = ctxName
+		}
+	}
 	for _, t := range f.targets {
 		tg, err := scan.ParseTarget(t)
 		if err != nil {

@@ -1,20 +1,29 @@
 package scan
 
 import (
+	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/sc8scan/sc8scan/pkg/discover"
 	"github.com/sc8scan/sc8scan/pkg/evaluate"
 	"github.com/sc8scan/sc8scan/pkg/evidence"
+	"github.com/sc8scan/sc8scan/pkg/inventory"
 	"github.com/sc8scan/sc8scan/probes/plan"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
 )
 
 // Options say what to scan and which evidence to gather.
 type Options struct {
 	// From is a directory of manifests.
 	From string
+	// Kube, when set, is a live cluster to read instead of From (see
+	// LoadKubeconfig).
+	Kube *rest.Config
 	// Cluster names the cluster in path ids and reports (default: the
-	// directory's base name).
+	// directory's base name; for a live cluster, the API server's host).
 	Cluster string
 	// Targets map Service ports to addresses to probe. Ports without a
 	// target are not probed and say so.
@@ -69,4 +78,46 @@ type TargetMap struct {
 	APIVersion string   `json:"apiVersion"`
 	Kind       string   `json:"kind"`
 	Targets    []Target `json:"targets"`
+}
+
+// discover builds the inventory from the live cluster when Kube is set,
+// else from the manifests in From. cluster is the name Run chose from From;
+// a live cluster's name is Cluster, else the API server's host.
+func (o Options) discover(ctx context.Context, cluster string, log *slog.Logger) (*inventory.Inventory, error) {
+	if o.Kube == nil {
+		return discover.FromDir(ctx, o.From, discover.WithCluster(cluster), discover.WithLogger(log))
+	}
+	opts := []discover.Option{discover.WithLogger(log)}
+	if o.Cluster != "" {
+		opts = append(opts, discover.WithCluster(o.Cluster))
+	}
+	return discover.FromCluster(ctx, o.Kube, opts...)
+}
+
+// LoadKubeconfig reads a kubeconfig file (path "" follows KUBECONFIG and
+// ~/.kube/config, as kubectl does) and returns the client configuration of
+// context (default: the current context) with the context's name.
+func LoadKubeconfig(path, context string) (*rest.Config, string, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = path
+	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: context})
+	raw, err := cc.RawConfig()
+	if err != nil {
+		return nil, "", fmt.Errorf("reading kubeconfig: %w", err)
+	}
+	name := context
+	if name == "" {
+		name = raw.CurrentContext
+	}
+	if _, ok := raw.Contexts[name]; !ok {
+		if name == "" {
+			return nil, "", fmt.Errorf("reading kubeconfig: no current context (give --context)")
+		}
+		return nil, "", fmt.Errorf("reading kubeconfig: no context %q", name)
+	}
+	cfg, err := cc.ClientConfig()
+	if err != nil {
+		return nil, "", fmt.Errorf("reading kubeconfig context %s: %w", name, err)
+	}
+	return cfg, name, nil
 }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/sc8scan/sc8scan/pkg/capture"
 	"github.com/sc8scan/sc8scan/pkg/cryptoref"
-	"github.com/sc8scan/sc8scan/pkg/discover"
 	"github.com/sc8scan/sc8scan/pkg/evaluate"
 	"github.com/sc8scan/sc8scan/pkg/evidence"
 	"github.com/sc8scan/sc8scan/pkg/inventory"
@@ -39,8 +38,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Now != nil {
 		now = o.Now
 	}
-	if o.From == "" {
-		return nil, fmt.Errorf("nothing to scan: give a directory of manifests")
+	if o.From == "" && o.Kube == nil {
+		return nil, fmt.Errorf("nothing to scan: give a directory of manifests or a cluster")
 	}
 	cluster := o.Cluster
 	if cluster == "" {
@@ -55,7 +54,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	start := time.Now()
-	inv, err := discover.FromDir(ctx, o.From, discover.WithCluster(cluster), discover.WithLogger(log))
+	inv, err := o.discover(ctx, cluster, log)
 	if err != nil {
 		return nil, err
 	}
