@@ -4,6 +4,7 @@
 # reason outside CI and fail under CI=true when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+KUBE_ASSETS="${KUBE_ASSETS:-$(hack/kube-apiserver.sh --for-tests)}"; export KUBE_ASSETS # kube-apiserver + etcd for the live-cluster tests
 test -z "$(gofmt -l $(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $(git ls-files '*.go'); exit 1; }
 go vet ./...
 race=""
