@@ -327,6 +327,13 @@ var fips140Algorithms = map[string]bool{
 	"bigmod": true, "mldsa": true,
 }
 
+// notCrypto are packages of the crypto modules that parse or copy bytes
+// and implement no algorithm.
+var notCrypto = map[string]bool{
+	"golang.org/x/crypto/cryptobyte": true, "golang.org/x/crypto/cryptobyte/asn1": true,
+	"golang.org/x/crypto/internal/alias": true, "golang.org/x/crypto/internal/subtle": true,
+}
+
 // outsideModules are crypto packages outside any FIPS module boundary.
 var outsideModules = []string{"golang.org/x/crypto/", "github.com/cloudflare/circl/", "filippo.io/", "gitlab.com/yawning/", "github.com/aead/"}
 
@@ -386,7 +393,11 @@ func (n *goNames) add(name string) {
 	}
 	for _, p := range outsideModules {
 		if rest, ok := strings.CutPrefix(name, p); ok {
-			n.Outside[p+pkgOf(rest)] = true
+			pkg := p + pkgOf(rest)
+			if notCrypto[pkg] {
+				break
+			}
+			n.Outside[pkg] = true
 			n.Crypto++
 		}
 	}
