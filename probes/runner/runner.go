@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -447,18 +445,3 @@ func (r *run) tlsDetails(ctx context.Context, dial ptls.Dialer, t plan.Target, c
 		res.errorf("TLS: the server answered the ClientHello with %v", cls.Alert)
 	}
 }
-
-func sortedUnique(in []string) []string {
-	m := map[string]bool{}
-	var out []string
-	for _, s := range in {
-		if !m[s] {
-			m[s] = true
-			out = append(out, s)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-func portString(p int) string { return strconv.Itoa(p) }
