@@ -244,3 +244,18 @@ func TestEnumerateSSLv3(t *testing.T) {
 		t.Errorf("versions (-want +got):\n%s\nerrors %v", diff, e.Errors)
 	}
 }
+
+func TestHandshakeStallAfterCertificateRequestIsUnknown(t *testing.T) {
+	s := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	s.Config.ErrorLog = log.New(io.Discard, "", 0)
+	s.TLS = &stdtls.Config{MaxVersion: stdtls.VersionTLS12, ClientAuth: stdtls.RequestClientCert,
+		VerifyConnection: func(stdtls.ConnectionState) error { time.Sleep(time.Second); return nil }}
+	s.StartTLS()
+	defer s.Close()
+	addr := s.Listener.Addr().String()
+	dial := func(ctx context.Context) (net.Conn, error) { return (&net.Dialer{}).DialContext(ctx, "tcp", addr) }
+	hs := Handshake(context.Background(), dial, HandshakeOptions{Timeout: 500 * time.Millisecond, AuthWait: 100 * time.Millisecond})
+	if hs.ClientAuth != ClientAuthUnknown || !strings.Contains(hs.ClientAuthEvidence, "without a verdict") {
+		t.Errorf("client auth %q (%s), want unknown", hs.ClientAuth, hs.ClientAuthEvidence)
+	}
+}

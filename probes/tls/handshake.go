@@ -113,7 +113,7 @@ func Handshake(ctx context.Context, dial Dialer, o HandshakeOptions) HandshakeRe
 	res.Version, res.CipherSuite = st.Version, st.CipherSuite
 	if herr != nil {
 		res.Err = fmt.Errorf("full handshake: %w", herr)
-		if requested {
+		if requested && (isRemoteAlert(herr) || errors.Is(herr, io.EOF) || strings.Contains(herr.Error(), "reset by peer")) {
 			res.ClientAuth = ClientAuthRequired
 			res.ClientAuthEvidence = fmt.Sprintf("server sent a CertificateRequest (%s) and refused the empty Certificate: %s",
 				VersionName(reqVer), remoteError(herr))
@@ -121,7 +121,11 @@ func Handshake(ctx context.Context, dial Dialer, o HandshakeOptions) HandshakeRe
 			return res
 		}
 		res.ClientAuth = ClientAuthUnknown
-		res.ClientAuthEvidence = "full handshake failed before any CertificateRequest: " + herr.Error()
+		if requested {
+			res.ClientAuthEvidence = "server sent a CertificateRequest, then the handshake failed without a verdict: " + herr.Error()
+		} else {
+			res.ClientAuthEvidence = "full handshake failed before any CertificateRequest: " + herr.Error()
+		}
 		return res
 	}
 	if !requested {
