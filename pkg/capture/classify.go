@@ -53,7 +53,7 @@ const plainLimit = 8 << 10
 func classify(f *flow, final bool) analysis {
 	switch f.proto {
 	case protoUDP:
-		return classifyUDP(f)
+		return classifyUDP(f, final)
 	case protoESP:
 		return analysis{class: ClassIPsec, encrypted: true, done: true}
 	}
@@ -316,22 +316,56 @@ func meshOf(t *evidence.FlowTLS, port uint16, sh *tlsparse.ServerHello) string {
 	return ""
 }
 
-func classifyUDP(f *flow) analysis {
-	c, s := f.dirs[0].buf, f.dirs[1].buf
-	b := c
-	if len(b) == 0 {
-		b = s
+func classifyUDP(f *flow, final bool) analysis {
+	cd, sd := datagrams(f.dirs[0].buf), datagrams(f.dirs[1].buf)
+	var b []byte
+	switch {
+	case len(cd) > 0:
+		b = cd[0]
+	case len(sd) > 0:
+		b = sd[0]
 	}
 	sp, cp := f.server.Port(), f.client.Port()
 	switch {
 	case isQUIC(b):
-		return analysis{class: ClassQUIC, encrypted: true, done: true}
+		return classifyQUIC(f, cd, sd, final)
 	case isWireGuard(b):
 		return analysis{class: ClassWireGuard, encrypted: true, done: true}
 	case (sp == 53 || sp == 5353 || cp == 53 || cp == 5353) && isDNS(b):
 		return analysis{class: ClassPlaintext, plaintext: "dns", done: true}
 	}
-	return analysis{class: ClassUnknown, done: len(c) > 0 && len(s) > 0}
+	return analysis{class: ClassUnknown, done: len(cd) > 0 && len(sd) > 0}
+}
+
+// classifyQUIC reads the hellos out of the Initial packets. QUIC is always
+// TLS 1.3 (RFC 9001 section 4.2); the flow is encrypted from its first
+// packet, readable hellos or not.
+func classifyQUIC(f *flow, cd, sd [][]byte, final bool) analysis {
+	a := analysis{class: ClassQUIC, encrypted: true}
+	ch, sh := quicHandshake(cd, sd)
+	if ch == nil && sh == nil {
+		a.done = len(cd) >= maxDatagrams || f.dirs[0].full
+		return a
+	}
+	t := &evidence.FlowTLS{Version: "TLSv1.3", ClientCertificate: CertUnknown, ALPN: []string{}}
+	if ch != nil {
+		t.ServerName = ch.ServerName
+		if ch.ALPN != nil {
+			t.ALPN = ch.ALPN
+		}
+	}
+	if sh != nil {
+		t.CipherSuite = suiteName(sh.CipherSuite)
+		t.JA3S = sh.JA3S()
+	}
+	a.done = ch != nil && sh != nil || f.dirs[0].full && f.dirs[1].full
+	if (a.done || final) && ch != nil {
+		t.JA3 = ch.JA3()
+		t.JA4 = ch.JA4For('q')
+	}
+	a.tls = t
+	a.mesh = meshOf(t, f.server.Port(), nil)
+	return a
 }
 
 // isQUIC matches a QUIC long-header packet of version 1 or 2 (RFC 9000,

@@ -46,7 +46,7 @@ func TestUDPClassifiers(t *testing.T) {
 			f := &flow{proto: protoUDP}
 			f.client = mustAddrPort("198.18.0.1:40000")
 			f.server = mustAddrPort("198.18.0.2:" + strconv.Itoa(int(tt.port)))
-			f.dirs[0].buf = tt.b
+			f.dirs[0].buf = append([]byte{byte(len(tt.b) >> 8), byte(len(tt.b))}, tt.b...)
 			a := classify(f, true)
 			if a.class != tt.class || a.encrypted != tt.enc {
 				t.Errorf("class %s encrypted %t, want %s %t", a.class, a.encrypted, tt.class, tt.enc)

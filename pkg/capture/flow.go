@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"sort"
 	"time"
@@ -273,16 +274,45 @@ func (e *engine) tcp(f *flow, p *packet, dir int) {
 	}
 }
 
+// UDP flows keep their first datagrams per direction, each behind a
+// two-byte length: enough for a QUIC ClientHello split over Initials.
+const (
+	maxDatagrams     = 4
+	maxDatagramBytes = 8 << 10
+)
+
 func (e *engine) udp(f *flow, p *packet, dir int) {
 	s := &f.dirs[dir]
-	if !f.collecting || len(s.buf) > 0 || len(p.payload) == 0 {
+	if !f.collecting || len(p.payload) == 0 || s.full {
 		return
 	}
-	n := min(len(p.payload), 2048)
+	n := min(len(p.payload), 1500*2)
+	if len(s.buf)+2+n > maxDatagramBytes || e.buffered+int64(n) > e.cfg.totalBytes {
+		s.full = true
+		return
+	}
+	s.buf = binary.BigEndian.AppendUint16(s.buf, uint16(n))
 	s.buf = append(s.buf, p.payload[:n]...)
-	e.buffered += int64(n)
+	e.buffered += int64(2 + n)
+	if len(datagrams(s.buf)) >= maxDatagrams {
+		s.full = true
+	}
 	f.dirty = true
 	e.analyze(f)
+}
+
+// datagrams splits a UDP direction's buffer into its datagrams.
+func datagrams(b []byte) [][]byte {
+	var out [][]byte
+	for len(b) >= 2 {
+		n := int(binary.BigEndian.Uint16(b))
+		if len(b) < 2+n {
+			break
+		}
+		out = append(out, b[2:2+n])
+		b = b[2+n:]
+	}
+	return out
 }
 
 // analyze re-reads what the flow holds; once nothing more can be learnt it

@@ -68,9 +68,12 @@ func join16(b *strings.Builder, vs []uint16) {
 
 // JA4 is the JA4 fingerprint of a ClientHello over TCP
 // (FoxIO-LLC/ja4, technical_details/JA4.md).
-func (c *ClientHello) JA4() string {
+func (c *ClientHello) JA4() string { return c.JA4For('t') }
+
+// JA4For is JA4 with the transport letter: 't' for TCP, 'q' for QUIC.
+func (c *ClientHello) JA4For(transport byte) string {
 	a, ciphers, exts := c.ja4Parts()
-	return a + "_" + ja4Hash(ciphers) + "_" + ja4Hash(exts)
+	return string(transport) + a[1:] + "_" + ja4Hash(ciphers) + "_" + ja4Hash(exts)
 }
 
 // JA4Raw is JA4 with the sorted lists in place of their hashes (JA4_r).
