@@ -152,6 +152,7 @@ func Live(ctx context.Context, iface string, opts ...Option) (*evidence.FlowRepo
 	h.Close()
 	r := newReport()
 	e.flush(r)
+	cfg.log.Debug("live capture stopped", "interface", iface, "packets", r.Stats.Packets, "flows", r.Stats.Flows, "dropped", r.Stats.Dropped)
 	if readErr != nil {
 		r.Errors = append(r.Errors, "reading packets: "+readErr.Error())
 	}

@@ -134,5 +134,7 @@ func Read(ctx context.Context, in io.Reader, opts ...Option) (*evidence.FlowRepo
 		}
 	}
 	e.flush(rep)
+	cfg.log.Debug("read capture", "packets", rep.Stats.Packets, "flows", rep.Stats.Flows,
+		"truncated", rep.Stats.Truncated, "malformed", rep.Stats.Malformed, "evicted", rep.Stats.Evicted, "errors", len(rep.Errors))
 	return rep, nil
 }
