@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/sc8scan/sc8scan/pkg/evidence"
 	"github.com/sc8scan/sc8scan/pkg/inventory"
 )
@@ -219,3 +220,40 @@ func FuzzRead(f *testing.F) {
 }
 
 func mustAddrPort(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
+
+// TestBufferAccounting replays captures through the engine and checks that
+// every buffered byte is released once the flows are finished.
+func TestBufferAccounting(t *testing.T) {
+	for _, name := range []string{"tls12.pcap", "smallmtu-any.pcap", "proxy-grpc-smtp.pcap", "redis-dns.pcap", "vxlan.pcap"} {
+		f, err := os.Open(filepath.Join(pcapDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := pcapgo.NewReader(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := newEngine(newConfig(nil))
+		peak := int64(0)
+		for {
+			data, ci, err := r.ReadPacketData()
+			if err != nil {
+				break
+			}
+			var p packet
+			if decodeLink(int(r.LinkType()), data, &p, 0) == decodedOK {
+				e.handle(&p, ci.Timestamp.UnixNano(), ci.Length)
+			}
+			peak = max(peak, e.buffered)
+		}
+		f.Close()
+		var rep evidence.FlowReport
+		e.flush(&rep)
+		if e.buffered != 0 || len(e.flows) != 0 {
+			t.Errorf("%s: %d bytes still buffered, %d flows in the table after flush", name, e.buffered, len(e.flows))
+		}
+		if peak > 256<<10 {
+			t.Errorf("%s: peak buffered %d bytes", name, peak)
+		}
+	}
+}
