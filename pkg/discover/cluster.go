@@ -52,6 +52,8 @@ type Cluster struct {
 	dec     *decoder
 	o       *options
 	timeout time.Duration
+	// pageSize is the Limit of each list request.
+	pageSize int64
 }
 
 // istioKinds are the Istio kinds the policy engine reads.
@@ -102,7 +104,7 @@ func NewCluster(cfg *rest.Config, opts ...Option) (*Cluster, error) {
 	}
 	o := newOptions(opts)
 	return &Cluster{name: hostOf(c, o.cluster), kube: kube, dyn: dyn, meta: meta, disc: kube.Discovery(),
-		dec: dec, o: o, timeout: requestTimeout}, nil
+		dec: dec, o: o, timeout: requestTimeout, pageSize: listPageSize}, nil
 }
 
 // hostOf is the cluster's name as the caller gave it, else the API server's
@@ -239,7 +241,7 @@ func (r *liveReader) refused(err error, kind string, gr schema.GroupResource, ve
 // pages runs list page by page (Limit/Continue), each page under its own
 // timeout, until the list ends or the object limit is reached.
 func (r *liveReader) pages(ctx context.Context, list func(context.Context, metav1.ListOptions) (metav1.ListInterface, error)) error {
-	lo := metav1.ListOptions{Limit: listPageSize}
+	lo := metav1.ListOptions{Limit: r.c.pageSize}
 	for {
 		if err := ctx.Err(); err != nil {
 			return err

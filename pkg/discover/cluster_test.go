@@ -396,6 +396,7 @@ func testSameInventory(t *testing.T, s *kubetest.Server) {
 	if len(want.Workloads) == 0 || len(want.Paths) == 0 || len(want.Objects) == 0 {
 		t.Fatalf("demo inventory is empty: %d workloads, %d paths, %d objects", len(want.Workloads), len(want.Paths), len(want.Objects))
 	}
+	nodePortsAllocated(t, want, got)
 	opts := []cmp.Option{cmpopts.EquateEmpty(), cmpopts.IgnoreFields(inventory.Object{}, "Raw")}
 	for _, c := range []struct {
 		name      string
@@ -528,5 +529,40 @@ func testForbidden(t *testing.T, s *kubetest.Server, a *applier) {
 	}
 	if !errors.Is(err, discover.ErrNoObjects) {
 		t.Errorf("reader without rights: err = %v, want ErrNoObjects", err)
+	}
+}
+
+// nodePortsAllocated checks the node ports the API server allocated where
+// the dump names none (a LoadBalancer Service applied without them) and
+// clears them in got: the dump, trimmed, left them out.
+func nodePortsAllocated(t *testing.T, want, got *inventory.Inventory) {
+	t.Helper()
+	declared := map[string]int32{}
+	key := func(s inventory.ServiceRef, p inventory.ServicePort) string { return fmt.Sprintf("%s:%d", s, p.Port) }
+	for _, s := range want.Services {
+		for _, p := range s.Ports {
+			declared[key(s.ServiceRef, p)] = p.NodePort
+		}
+	}
+	fix := func(s inventory.ServiceRef, p *inventory.ServicePort) {
+		if declared[key(s, *p)] != 0 || p.NodePort == 0 {
+			return
+		}
+		if p.NodePort < 30000 || p.NodePort > 32767 {
+			t.Errorf("%s port %d: node port %d outside the default range", s, p.Port, p.NodePort)
+		}
+		p.NodePort = 0
+	}
+	for i := range got.Services {
+		s := &got.Services[i]
+		for j := range s.Ports {
+			if s.Type != "LoadBalancer" && s.Type != "NodePort" && s.Ports[j].NodePort != 0 {
+				t.Errorf("%s (%s) has node port %d", s.ServiceRef, s.Type, s.Ports[j].NodePort)
+			}
+			fix(s.ServiceRef, &s.Ports[j])
+		}
+	}
+	for i := range got.Paths {
+		fix(inventory.ServiceRef{Namespace: got.Paths[i].Destination.Namespace, Name: got.Paths[i].Destination.Name}, &got.Paths[i].Port)
 	}
 }

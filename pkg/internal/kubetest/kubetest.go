@@ -221,6 +221,8 @@ func (s *Server) start(ctx context.Context, assets string) error {
 		"--service-account-signing-key-file", filepath.Join(s.dir, "sa.key"),
 		"--token-auth-file", filepath.Join(s.dir, "tokens.csv"),
 		"--authorization-mode", "RBAC",
+		// Loopback cannot be published as the kubernetes Service's endpoint.
+		"--endpoint-reconciler-type", "none",
 		"--service-cluster-ip-range", "10.96.0.0/16")
 	if err != nil {
 		return err
