@@ -98,6 +98,18 @@ func (s *Server) WriteKubeconfig(t testing.TB, user, ctx string) string {
 	return p
 }
 
+// Dir is the server's temporary directory (removed by Stop).
+func (s *Server) Dir() string { return s.dir }
+
+// PIDs are the process ids of etcd and kube-apiserver.
+func (s *Server) PIDs() []int {
+	var out []int
+	for _, p := range s.procs {
+		out = append(out, p.cmd.Process.Pid)
+	}
+	return out
+}
+
 // Stop kills every process the server started and removes its directory.
 // It is safe to call more than once.
 func (s *Server) Stop() {
@@ -125,7 +137,7 @@ func Shared(t testing.TB) *Server {
 	shared.mu.Lock()
 	defer shared.mu.Unlock()
 	if shared.s == nil && shared.err == nil {
-		shared.s, shared.err = Start(context.Background(), assets)
+		shared.s, shared.err = Start(context.Background(), assets, true)
 	}
 	if shared.err != nil {
 		t.Fatalf("starting kube-apiserver: %v", shared.err)
@@ -165,22 +177,22 @@ func Assets(t testing.TB) string {
 	return dir
 }
 
-// Start runs etcd and kube-apiserver from assets on free loopback ports and
-// applies Istio's CRDs. The caller stops the server.
-func Start(ctx context.Context, assets string) (*Server, error) {
+// Start runs etcd and kube-apiserver from assets on free loopback ports and,
+// with istioCRDs, applies Istio's CRDs. The caller stops the server.
+func Start(ctx context.Context, assets string, istioCRDs bool) (*Server, error) {
 	dir, err := os.MkdirTemp("", "sc8-kube-")
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{dir: dir, tokens: map[string]string{}}
-	if err := s.start(ctx, assets); err != nil {
+	if err := s.start(ctx, assets, istioCRDs); err != nil {
 		s.Stop()
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Server) start(ctx context.Context, assets string) error {
+func (s *Server) start(ctx context.Context, assets string, istioCRDs bool) error {
 	for _, u := range []string{Admin, Reader} {
 		b := make([]byte, 24)
 		if _, err := rand.Read(b); err != nil {
@@ -230,6 +242,9 @@ func (s *Server) start(ctx context.Context, assets string) error {
 	s.procs = append(s.procs, api)
 	if err := s.waitReady(ctx, api, 3*time.Minute); err != nil {
 		return err
+	}
+	if !istioCRDs {
+		return nil
 	}
 	return s.applyIstioCRDs(ctx)
 }
