@@ -223,7 +223,7 @@ func (e *engine) newFlow(p *packet, ts int64) *flow {
 		f.client, f.server = dst, src
 	default:
 		f.guessed = true
-		if serverSide(p.sport, p.dport) {
+		if e.serverSide(src, dst) {
 			f.client, f.server = dst, src
 		} else {
 			f.client, f.server = src, dst
@@ -233,9 +233,17 @@ func (e *engine) newFlow(p *packet, ts int64) *flow {
 }
 
 // serverSide guesses, for a flow whose start was not seen, whether the
-// packet's source is the server: well-known ports beat ephemeral ones.
-func serverSide(sport, dport uint16) bool {
-	return sport < dport
+// packet's source is the server: an address the inventory knows as a
+// Service or endpoint port wins, else the lower port (well-known ports beat
+// ephemeral ones).
+func (e *engine) serverSide(src, dst netip.AddrPort) bool {
+	if e.mapper != nil {
+		s, d := e.mapper.isServer(src), e.mapper.isServer(dst)
+		if s != d {
+			return s
+		}
+	}
+	return src.Port() < dst.Port()
 }
 
 func (e *engine) tcp(f *flow, p *packet, dir int) {

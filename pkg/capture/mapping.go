@@ -156,3 +156,20 @@ func (m *mapper) mapFlow(out *evidence.Flow, client, server netip.AddrPort) {
 		out.PathID = m.paths[pathKey{src, svc.ServiceRef, port}]
 	}
 }
+
+// isServer reports whether a is a Service port (ClusterIP) or a backend
+// endpoint the inventory knows.
+func (m *mapper) isServer(a netip.AddrPort) bool {
+	addr := a.Addr().Unmap()
+	if len(m.endpoints[netip.AddrPortFrom(addr, a.Port())]) > 0 {
+		return true
+	}
+	if s := m.clusterIP[addr]; s != nil {
+		for _, sp := range s.Ports {
+			if sp.Port == int32(a.Port()) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -257,3 +257,32 @@ func TestBufferAccounting(t *testing.T) {
 		}
 	}
 }
+
+// TestRolesFromInventory: for a flow whose SYN was not captured, a port the
+// inventory knows as a Service endpoint decides which side is the server,
+// even when it is the higher port.
+func TestRolesFromInventory(t *testing.T) {
+	svc := inventory.Service{
+		ServiceRef: inventory.ServiceRef{Namespace: "a", Name: "grpc"},
+		Ports:      []inventory.ServicePort{{Port: 50051, TargetPort: 50051, Protocol: "TCP"}},
+		Endpoints:  []inventory.Endpoint{{IP: "198.18.0.2", Port: 50051}},
+	}
+	e := newEngine(newConfig([]Option{WithInventory(&inventory.Inventory{Services: []inventory.Service{svc}})}))
+	// A data segment from the server (198.18.0.2:50051) to a client on a
+	// lower port, mid-stream.
+	p := packet{src: netip.MustParseAddr("198.18.0.2"), dst: netip.MustParseAddr("198.18.0.1"), sport: 50051, dport: 40000,
+		proto: protoTCP, flags: tcpACK, seq: 1000, payload: []byte{23, 3, 3, 0, 2, 1, 2}}
+	e.handle(&p, 1, 60)
+	var r evidence.FlowReport
+	e.flush(&r)
+	if len(r.Flows) != 1 || r.Flows[0].Server != "198.18.0.2:50051" {
+		t.Errorf("flows = %+v, want the server at 198.18.0.2:50051", r.Flows)
+	}
+	// Without an inventory the lower port is the server.
+	e = newEngine(newConfig(nil))
+	e.handle(&p, 1, 60)
+	e.flush(&r)
+	if len(r.Flows) != 1 || r.Flows[0].Server != "198.18.0.1:40000" {
+		t.Errorf("flows = %+v, want the lower port as server", r.Flows)
+	}
+}
