@@ -34,6 +34,8 @@ func TestGoBackends(t *testing.T) {
 			summary{"go-fips140", "not-validated", []string{v100}}, "the image config's GODEBUG"},
 		{"3 //go:debug fips140=off", imagebuild.GoBuild{Dir: "fipsoff", GOFIPS140: "v1.0.0"}, nil, nil,
 			summary{"go-fips140", "not-validated", []string{v100}}, "fips140=off from the binary's DefaultGODEBUG"},
+		{"pod GODEBUG=fips140=auto on Go 1.26", imagebuild.GoBuild{Dir: "crypto", GOFIPS140: "v1.0.0"}, nil, []string{"GODEBUG=fips140=auto"},
+			summary{"go-fips140", "not-validated", []string{v100}}, "panics at start"},
 		{"3 pod GODEBUG=fips140=only", imagebuild.GoBuild{Dir: "fipsoff", GOFIPS140: "v1.0.0"}, nil, []string{"GODEBUG=fips140=only"},
 			summary{"go-fips140", "validated", []string{v100}}, "fips140=only from the pod's GODEBUG"},
 		{"4 GOFIPS140=latest", imagebuild.GoBuild{Dir: "crypto", GOFIPS140: "latest"}, nil, nil,

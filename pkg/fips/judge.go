@@ -299,6 +299,9 @@ func (j *judge) judgeGo(b *evidence.Binary, f *elfFacts) {
 		case fips == "off":
 			v = VerdictNotValidated
 			extra = append(extra, fmt.Sprintf("fips140=off from %s: the module never enters its approved mode", fipsFrom))
+		case fips != "on" && fips != "only" && fips != "debug" && goMinor(g.Version) < 27:
+			v = VerdictNotValidated
+			extra = append(extra, fmt.Sprintf("fips140=%s from %s is not a setting %s knows: the binary panics at start", fips, fipsFrom, g.Version))
 		default:
 			extra = append(extra, fmt.Sprintf("fips140=%s from %s", fips, fipsFrom))
 		}
