@@ -150,6 +150,9 @@ func tarKind(path string) (string, error) {
 		}
 		switch strings.TrimPrefix(h.Name, "./") {
 		case "manifest.json":
+			if h.Size > maxManifestBytes {
+				return "", fmt.Errorf("%s: manifest.json is %d bytes, more than %d", path, h.Size, maxManifestBytes)
+			}
 			return "docker", nil
 		case "oci-layout":
 			layoutFile = true
