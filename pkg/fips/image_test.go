@@ -463,3 +463,42 @@ func TestDockerSave(t *testing.T) {
 		t.Errorf("tampered archive: %+v", b)
 	}
 }
+
+// TestHostileArchives: OCI and docker archives whose indexes point at
+// nothing, or that are not archives at all, give an error for that image.
+func TestHostileArchives(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, members map[string]string) string {
+		var buf bytes.Buffer
+		tw := tar.NewWriter(&buf)
+		for _, k := range []string{"oci-layout", "index.json", "manifest.json"} {
+			if v, ok := members[k]; ok {
+				tw.WriteHeader(&tar.Header{Name: k, Typeflag: tar.TypeReg, Size: int64(len(v)), Mode: 0o644})
+				tw.Write([]byte(v))
+			}
+		}
+		tw.Close()
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, buf.Bytes(), 0o644)
+		return p
+	}
+	missing := `{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:` + strings.Repeat("a", 64) + `","size":10}]}`
+	notTar := filepath.Join(dir, "random.tar")
+	os.WriteFile(notTar, bytes.Repeat([]byte{0x42}, 4096), 0o644)
+	refs := []string{
+		write("dangling.tar", map[string]string{"oci-layout": `{"imageLayoutVersion":"1.0.0"}`, "index.json": missing}),
+		write("empty-index.tar", map[string]string{"oci-layout": `{"imageLayoutVersion":"1.0.0"}`, "index.json": `{"schemaVersion":2,"manifests":[]}`}),
+		write("bad-docker.tar", map[string]string{"manifest.json": `[{"Config":"nope.json","Layers":["nope.tar"]}]`}),
+		write("neither.tar", map[string]string{}),
+		notTar,
+	}
+	rep, err := InspectRefs(context.Background(), refs, WithTime(testDay))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, im := range rep.Images {
+		if im.Verdict != VerdictUnknown || len(im.Errors) == 0 {
+			t.Errorf("%s: verdict %s errors %v", refs[i], im.Verdict, im.Errors)
+		}
+	}
+}
