@@ -272,6 +272,7 @@ func TestAgainstTshark(t *testing.T) {
 			}
 		})
 	}
+	t.Logf("compared %d flows field for field with tshark", compared)
 	if compared < 40 {
 		t.Errorf("compared only %d flows with tshark", compared)
 	}
