@@ -70,7 +70,7 @@ var istioKinds = []struct {
 
 // NewCluster returns a Source over the cluster cfg reaches. cfg is copied;
 // a zero QPS or Burst gets 50 and 100 (client-go's 5 and 10 make a large
-// cluster's read slow). WithCluster names the cluster (Describe then says
+// cluster's read slow), a zero Timeout 30 seconds per request. WithCluster names the cluster (Describe then says
 // "cluster:NAME"); otherwise Describe names the API server's host.
 func NewCluster(cfg *rest.Config, opts ...Option) (*Cluster, error) {
 	if cfg == nil {
@@ -82,6 +82,9 @@ func NewCluster(cfg *rest.Config, opts ...Option) (*Cluster, error) {
 	}
 	if c.Burst == 0 {
 		c.Burst = 100
+	}
+	if c.Timeout == 0 {
+		c.Timeout = requestTimeout // bounds the discovery requests too
 	}
 	if c.UserAgent == "" {
 		c.UserAgent = "sc8scan"
