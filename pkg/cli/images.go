@@ -2,14 +2,12 @@ package cli
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -18,7 +16,6 @@ import (
 	"github.com/sc8scan/sc8scan/pkg/discover"
 	"github.com/sc8scan/sc8scan/pkg/evidence"
 	"github.com/sc8scan/sc8scan/pkg/fips"
-	"github.com/sc8scan/sc8scan/pkg/inventory"
 	"github.com/spf13/cobra"
 )
 
@@ -149,13 +146,18 @@ func runImages(ctx context.Context, s Streams, f *imagesFlags, args []string) er
 		}
 		opts = append(opts, fips.WithVerifyProvider(child))
 	}
-	jobs := []imageJob{{refs: args}}
+	var jobs []imageJob
+	if f.from == "" {
+		jobs = []imageJob{{refs: args}}
+	}
 	if f.from != "" {
 		inv, err := discover.FromDir(ctx, f.from)
 		if err != nil {
 			return &ExitErr{Code: ExitError, Err: fmt.Errorf("reading manifests: %w", err)}
 		}
-		jobs = imageJobs(inv.Workloads)
+		for _, u := range fips.UsesOf(inv.Workloads) {
+			jobs = append(jobs, imageJob{refs: u.Refs, env: u.Env})
+		}
 		if len(jobs) == 0 {
 			return &ExitErr{Code: ExitError, Err: fmt.Errorf("the manifests below %s reference no image", f.from)}
 		}
@@ -182,7 +184,7 @@ func runImages(ctx context.Context, s Streams, f *imagesFlags, args []string) er
 	case "table":
 		err = writeImagesTable(s.Out, rep)
 	case "inventory-csv":
-		err = writeInventoryCSV(s.Out, rep)
+		err = fips.WriteInventoryCSV(s.Out, rep)
 	}
 	if err != nil {
 		return &ExitErr{Code: ExitError, Err: fmt.Errorf("writing output: %w", err)}
@@ -197,41 +199,6 @@ func runImages(ctx context.Context, s Streams, f *imagesFlags, args []string) er
 		return &ExitErr{Code: ExitError, Err: fmt.Errorf("no image could be read")}
 	}
 	return nil
-}
-
-// imageJobs groups the workloads' images by the pod environment their
-// containers set, so each image is judged as it runs.
-func imageJobs(ws []inventory.Workload) []imageJob {
-	byEnv := map[string]*imageJob{}
-	var order []string
-	seen := map[string]bool{}
-	for _, w := range ws {
-		for _, cs := range [][]inventory.Container{w.InitContainers, w.Containers} {
-			for _, c := range cs {
-				if c.Image == "" {
-					continue
-				}
-				env := fips.PodEnv(c.Env)
-				key := strings.Join(env, "\x00")
-				if seen[key+"\x01"+c.Image] {
-					continue
-				}
-				seen[key+"\x01"+c.Image] = true
-				j, ok := byEnv[key]
-				if !ok {
-					j = &imageJob{env: env}
-					byEnv[key] = j
-					order = append(order, key)
-				}
-				j.refs = append(j.refs, c.Image)
-			}
-		}
-	}
-	var out []imageJob
-	for _, k := range order {
-		out = append(out, *byEnv[k])
-	}
-	return out
 }
 
 func writeImagesTable(w io.Writer, rep *evidence.ImageReport) error {
@@ -271,64 +238,4 @@ func dashIfEmpty(s string) string {
 		return "-"
 	}
 	return s
-}
-
-// inventoryHeader names the columns of the Integrated Inventory Workbook
-// the rows fill, and the Appendix Q cryptographic-module columns.
-var inventoryHeader = []string{
-	"Unique Asset Identifier", "Asset Type", "Software/Database Name & Version", "OS Name and Version",
-	"Platform", "Cryptographic Modules", "Module Versions", "CMVP Certificates", "Certificate Status",
-	"FIPS Validation", "Binaries Using Crypto", "Comments",
-}
-
-func writeInventoryCSV(w io.Writer, rep *evidence.ImageReport) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(inventoryHeader); err != nil {
-		return err
-	}
-	for _, im := range rep.Images {
-		id := im.Ref
-		if im.Digest != "" && !strings.Contains(im.Ref, "@") {
-			id = im.Ref + "@" + im.Digest
-		}
-		type mod struct{ name, version, cert, status string }
-		var mods []mod
-		seen := map[mod]bool{}
-		var users []string
-		for _, b := range im.Binaries {
-			if b.Verdict != fips.VerdictNoCrypto {
-				users = append(users, b.Path+" ("+b.Backend+": "+b.Verdict+")")
-			}
-			for _, m := range b.Modules {
-				k := mod{m.Name, m.Version, m.CMVPCertificate, m.Status}
-				if !seen[k] {
-					seen[k] = true
-					mods = append(mods, k)
-				}
-			}
-		}
-		sort.SliceStable(mods, func(i, j int) bool { return mods[i].name < mods[j].name })
-		col := func(get func(mod) string) string {
-			var out []string
-			for _, m := range mods {
-				out = append(out, dashIfEmpty(get(m)))
-			}
-			return strings.Join(out, "; ")
-		}
-		comments := strings.Join(im.Errors, "; ")
-		if len(im.Env) > 0 {
-			comments = strings.TrimPrefix(comments+"; pod environment "+strings.Join(im.Env, " "), "; ")
-		}
-		row := []string{
-			id, "Container Image", im.Ref, im.Distro, im.Platform,
-			col(func(m mod) string { return m.name }), col(func(m mod) string { return m.version }),
-			col(func(m mod) string { return m.cert }), col(func(m mod) string { return m.status }),
-			im.Verdict, strings.Join(users, "; "), comments,
-		}
-		if err := cw.Write(row); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
 }
