@@ -566,7 +566,24 @@ func (j *judge) judgeNative(p string, f *elfFacts) *evidence.Binary {
 		if strings.HasPrefix(j.distro, "rhel") {
 			v, why = VerdictUnknown, "a RHEL build may be validated: match its package version to the certificate by hand"
 		}
-		add(evidence.Module{Name: b.Backend, Status: statusNone}, v, fmt.Sprintf("links %s; %s", strings.Join(f.Needed, ", "), why))
+		var integrity []string
+		for _, name := range integrityFiles[b.Backend] {
+			if found := j.fs.findIntegrity(name); found != "" {
+				integrity = append(integrity, found)
+			}
+		}
+		ev := fmt.Sprintf("links %s; %s", strings.Join(f.Needed, ", "), why)
+		if want := integrityFiles[b.Backend]; len(want) > 0 {
+			if len(integrity) == len(want) {
+				ev += "; its module integrity files are present: " + strings.Join(integrity, ", ")
+			} else {
+				ev += fmt.Sprintf("; of its module integrity files (%s) the image has %d", strings.Join(want, ", "), len(integrity))
+				if v == VerdictUnknown {
+					v = VerdictNotValidated
+				}
+			}
+		}
+		add(evidence.Module{Name: b.Backend, Status: statusNone}, v, ev)
 	default:
 		return nil
 	}
@@ -669,4 +686,20 @@ func bundledCopy(p string) bool {
 		}
 	}
 	return false
+}
+
+// integrityFiles are the files a FIPS build of a library checks itself
+// against at load: NSS's softoken and freebl .chk files, libgcrypt's .hmac.
+var integrityFiles = map[string][]string{
+	BackendNSS:       {"libsoftokn3.chk", "libfreeblpriv3.chk"},
+	BackendLibgcrypt: {".libgcrypt.so.20.hmac"},
+}
+
+// findIntegrity returns the path of a file named name in a library
+// directory, or "".
+func (fs *rootfs) findIntegrity(name string) string {
+	if p, n := fs.findLibrary(name, "/", nil); n != nil {
+		return p
+	}
+	return ""
 }

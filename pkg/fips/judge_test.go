@@ -82,6 +82,10 @@ func TestGoToolchainsNotHere(t *testing.T) {
 // not on this machine, from the version strings and symbols the research
 // notes record.
 func TestNativeLibrariesNotHere(t *testing.T) {
+	chk := map[string]*node{
+		"/usr": {typ: typeDir}, "/usr/lib64": {typ: typeDir},
+		"/usr/lib64/libsoftokn3.chk": {typ: typeFile}, "/usr/lib64/libfreeblpriv3.chk": {typ: typeFile},
+	}
 	tests := []struct {
 		name   string
 		distro string
@@ -102,13 +106,17 @@ func TestNativeLibrariesNotHere(t *testing.T) {
 			summary{"wolfssl", "unknown", []string{"wolfCrypt (FIPS build) | none"}}},
 		{"GnuTLS on Debian", "debian12", &elfFacts{Needed: []string{"libgnutls.so.30", "libc.so.6"}, Symbols: map[string]bool{}},
 			summary{"gnutls", "not-validated", []string{"gnutls | none"}}},
-		{"NSS on RHEL", "rhel9", &elfFacts{Needed: []string{"libnss3.so", "libc.so.6"}, Symbols: map[string]bool{}},
+		{"NSS on RHEL with its .chk files", "rhel9", &elfFacts{Needed: []string{"libnss3.so", "libc.so.6"}, Symbols: map[string]bool{}},
 			summary{"nss", "unknown", []string{"nss | none"}}},
+		{"NSS on RHEL without its .chk files", "rhel9", &elfFacts{Needed: []string{"libnss3.so", "libc.so.6"}, Symbols: map[string]bool{}},
+			summary{"nss", "not-validated", []string{"nss | none"}}},
+		{"libgcrypt on RHEL without its .hmac", "rhel9", &elfFacts{Needed: []string{"libgcrypt.so.20"}, Symbols: map[string]bool{}},
+			summary{"libgcrypt", "not-validated", []string{"libgcrypt | none"}}},
 		{"no crypto", "", &elfFacts{Needed: []string{"libc.so.6"}, Symbols: map[string]bool{}}, summary{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			j := testJudge(t, tt.distro, nil)
+			j := testJudge(t, tt.distro, map[string]map[string]*node{"NSS on RHEL with its .chk files": chk}[tt.name])
 			b := j.judgeNative("/usr/bin/x", tt.f)
 			var got summary
 			if b != nil {
