@@ -63,3 +63,15 @@ func ExampleParseTarget() {
 	// fd00::1 port 8443 scheme ""
 	// db.prod port 5432 scheme "postgres"
 }
+
+func FuzzParseTarget(f *testing.F) {
+	for _, s := range []string{"127.0.0.1:443", "[::1]:8443", "postgres://db:5432", "smtp://h", "h:0", "://"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		tg, err := ParseTarget(s)
+		if err == nil && (tg.Host == "" || tg.Port < 1 || tg.Port > 65535) {
+			t.Errorf("ParseTarget(%q) = %+v", s, tg)
+		}
+	})
+}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/sc8scan/sc8scan/pkg/evidence"
 	"github.com/sc8scan/sc8scan/probes/plan"
 )
 
@@ -80,6 +81,9 @@ func ReadPlan(r io.Reader) (plan.Plan, error) {
 	}
 	if dec.More() {
 		return p, errors.New("reading plan: more than one JSON document")
+	}
+	if p.APIVersion != "" && p.APIVersion != evidence.APIVersion {
+		return p, fmt.Errorf("reading plan: apiVersion %q, want %s", p.APIVersion, evidence.APIVersion)
 	}
 	if p.Kind != "" && p.Kind != "ProbePlan" {
 		return p, fmt.Errorf("reading plan: kind %q, want ProbePlan", p.Kind)

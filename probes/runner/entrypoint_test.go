@@ -37,6 +37,7 @@ func TestMainRejectsBadPlans(t *testing.T) {
 		"not json":      `{`,
 		"unknown field": `{"targets":[],"limit":{}}`,
 		"wrong kind":    `{"kind":"Matrix","targets":[]}`,
+		"wrong version": `{"apiVersion":"v9","targets":[]}`,
 		"bad target":    `{"targets":[{"host":"","port":1}]}`,
 		"two documents": `{"targets":[]} {"targets":[]}`,
 	} {
