@@ -115,3 +115,24 @@ func TestCMVPRejectsBadData(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseCMVP: any catalog document is decoded and validated or refused,
+// never a panic; what is accepted answers lookups.
+func FuzzParseCMVP(f *testing.F) {
+	f.Add(cmvpJSON)
+	f.Add([]byte(`{"version":"x","snapshot":"2026-04-15","source":"s","fips140_2Sunset":{"date":"2026-09-21","source":"s"},"modules":[]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := ParseCMVP(data)
+		if err != nil {
+			return
+		}
+		for _, m := range c.Modules {
+			c.StatusAt(m, day("2027-01-01"))
+			for _, v := range m.Versions {
+				if len(c.Lookup(m.Kind, v, m.Distro, day("2026-01-01"))) == 0 {
+					t.Fatalf("row #%s not found by its own version %q", m.Certificate, v)
+				}
+			}
+		}
+	})
+}

@@ -61,3 +61,14 @@ func FuzzLayer(f *testing.F) {
 		fs.detectDistro()
 	})
 }
+
+// FuzzAnalyseJar feeds arbitrary bytes as a jar named like Bouncy Castle
+// FIPS, and java.security text to the provider reader.
+func FuzzAnalyseJar(f *testing.F) {
+	f.Add([]byte("PK\x03\x04"), []byte("security.provider.1=SUN\n"))
+	f.Fuzz(func(t *testing.T, jar, security []byte) {
+		analyseJar("/app/bc-fips-2.0.0.jar", jar)
+		javaProviders(security)
+		javaProperties(security)
+	})
+}
