@@ -20,7 +20,7 @@ import (
 	"github.com/sc8scan/sc8scan/probes/runner"
 )
 
-func tlsServer(t *testing.T, cfg *tls.Config) (string, int) {
+func tlsServer(t testing.TB, cfg *tls.Config) (string, int) {
 	t.Helper()
 	s := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
 	s.TLS = cfg
@@ -30,7 +30,7 @@ func tlsServer(t *testing.T, cfg *tls.Config) (string, int) {
 	return hostPort(t, s.Listener.Addr())
 }
 
-func hostPort(t *testing.T, a net.Addr) (string, int) {
+func hostPort(t testing.TB, a net.Addr) (string, int) {
 	t.Helper()
 	h, p, err := net.SplitHostPort(a.String())
 	if err != nil {
