@@ -24,6 +24,8 @@ type Result struct {
 	Closed bool
 	// Attempts describe what was tried, for errors.
 	Attempts []string
+	// DialErr is set when no connection could be made at all.
+	DialErr error
 }
 
 // maxAnswer bounds what is read of any answer.
@@ -51,6 +53,12 @@ func Probe(ctx context.Context, dial func(context.Context) (net.Conn, error), hi
 			break
 		}
 		b, err := ask(ctx, dial, req, host, timeout)
+		var de *dialError
+		if errors.As(err, &de) {
+			r.DialErr = de.err
+			r.Attempts = append(r.Attempts, fmt.Sprintf("%s: %v", req, err))
+			return r
+		}
 		if id, ok := Identify(b); ok {
 			if req == reqH2C && id.Protocol == "h2c" && (hint == "grpc" || hint == "grpc-web") {
 				id.Protocol = "grpc"
@@ -95,7 +103,7 @@ func ask(ctx context.Context, dial func(context.Context) (net.Conn, error), req,
 	defer cancel()
 	conn, err := dial(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("connecting: %w", err)
+		return nil, &dialError{err}
 	}
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
@@ -158,3 +166,9 @@ func isTimeout(err error) bool {
 	return errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) ||
 		(errors.As(err, &ne) && ne.Timeout())
 }
+
+// dialError says no connection was made: no other request can do better.
+type dialError struct{ err error }
+
+func (e *dialError) Error() string { return "connecting: " + e.err.Error() }
+func (e *dialError) Unwrap() error { return e.err }

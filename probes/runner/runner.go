@@ -303,6 +303,8 @@ func (r *run) fillPlaintext(pr plaintext.Result, tlsOffered bool, res *result) {
 	case pr.Closed && tlsOffered:
 		res.Plaintext = evidence.PlaintextProbe{Tested: true, Accepted: false,
 			Evidence: "no cleartext answer (" + strings.Join(pr.Attempts, "; ") + ") on a port that speaks TLS"}
+	case pr.DialErr != nil:
+		res.errorf("plaintext: %v", describe(pr.DialErr, r.connTimeout()))
 	default:
 		if len(pr.Attempts) > 0 {
 			res.errorf("plaintext: no recognised cleartext answer (%s)", strings.Join(pr.Attempts, "; "))
