@@ -83,9 +83,12 @@ func newMapper(inv *inventory.Inventory) *mapper {
 		for _, b := range s.Backends {
 			for i := range inv.Pods {
 				p := &inv.Pods[i]
-				if p.Owner != b || p.HostNetwork {
+				if p.Owner != b {
 					continue
 				}
+				// A host-network pod listens on its node's address: the
+				// (node address, target port) pair still names the Service,
+				// though the address alone names no pod.
 				for _, ip := range append([]string{p.IP}, p.IPs...) {
 					a, err := netip.ParseAddr(ip)
 					if err != nil {
@@ -130,12 +133,18 @@ func (m *mapper) mapFlow(out *evidence.Flow, client, server netip.AddrPort) {
 		}
 		out.Destination = &evidence.FlowEndpoint{Namespace: s.Namespace, Service: s.Name}
 	}
-	if p := m.pods[addr]; p != nil {
+	eps := m.endpoints[netip.AddrPortFrom(addr, server.Port())]
+	p := m.pods[addr]
+	if p == nil && svc == nil && len(eps) > 0 {
+		out.Destination = &evidence.FlowEndpoint{Namespace: eps[0].svc.Namespace}
+	}
+	if p != nil {
 		out.Destination = &evidence.FlowEndpoint{Namespace: p.Namespace, Pod: p.Name}
 		if p.Owner.Name != "" {
 			out.Destination.Workload = p.Owner.Kind + "/" + p.Owner.Name
 		}
-		eps := m.endpoints[netip.AddrPortFrom(addr, server.Port())]
+	}
+	if p != nil || (svc == nil && len(eps) > 0) {
 		// Prefer the Service that has a path from this source.
 		for _, e := range eps {
 			if src.Name != "" {

@@ -32,7 +32,9 @@ const (
 type Endpoint struct {
 	Kind Kind
 	TLS  *tls.Config
-	ln   net.Listener
+	// Listen is the address to listen on (default 127.0.0.1:0).
+	Listen string
+	ln     net.Listener
 	wg   sync.WaitGroup
 }
 
@@ -41,7 +43,11 @@ func (e *Endpoint) Addr() string { return e.ln.Addr().String() }
 
 // Start listens on loopback and serves until Close.
 func (e *Endpoint) Start() error {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := e.Listen
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listening: %w", err)
 	}

@@ -1,8 +1,9 @@
-// Command lab stands up the demo lab (one real loopback endpoint per
+// Command sc8lab stands up the demo lab (one real loopback endpoint per
 // Service port of testdata/demo), writes targets.json and ca.pem into -out,
 // runs the command after "--" with LAB_DIR set, and stops the lab when the
 // command ends, exiting with its code. Without a command it serves until
-// interrupted.
+// interrupted. With -record FILE it records the demo's pod-to-pod traffic
+// instead (as root, in a network namespace of its own).
 package main
 
 import (
@@ -20,9 +21,30 @@ import (
 
 func main() {
 	out := flag.String("out", "out/lab", "directory for targets.json and ca.pem")
+	record := flag.String("record", "", "record the demo's pod-to-pod traffic to this pcap file (needs root, ip, tcpdump) and exit")
+	traffic := flag.Bool("traffic", false, "play the demo's traffic in this network namespace (used by -record)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	switch {
+	case *traffic:
+		if err := lab.RunTraffic(ctx, lab.DemoConversations()); err != nil {
+			fmt.Fprintln(os.Stderr, "lab:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	case *record != "":
+		self, err := os.Executable()
+		if err == nil {
+			err = lab.RecordDemoCapture(ctx, self, *record)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "lab:", err)
+			os.Exit(1)
+		}
+		fmt.Fprintln(os.Stderr, "lab: recorded the demo traffic to", *record)
+		os.Exit(0)
+	}
 	os.Exit(run(ctx, *out, flag.Args()))
 }
 
