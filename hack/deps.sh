@@ -22,6 +22,7 @@ pkgs=(
   gcc libc6-dev    # cgo builds and the C programs of the fips tests (static libc too)
   curl             # real HTTP clients in captures
   jq bc            # bench-probe.sh: parsing peer-tool JSON, ratios
+  mariadb-server   # MySQL STARTTLS peer
   ca-certificates
 )
 

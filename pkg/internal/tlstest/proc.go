@@ -296,3 +296,48 @@ func chown(t testing.TB, dir, user string) {
 		t.Fatalf("chown %s: %v %s", dir, err, out)
 	}
 }
+
+// MySQLOptions configure a throwaway MariaDB server.
+type MySQLOptions struct {
+	// SSL gives the server a certificate from CA, so it offers TLS.
+	SSL bool
+	CA  *CA
+}
+
+// MySQL initialises a MariaDB data directory as the mysql user and starts
+// mariadbd on a loopback port.
+func MySQL(t testing.TB, o MySQLOptions) *Proc {
+	t.Helper()
+	testenv.Root(t)
+	bins := testenv.LookPath(t, "mariadb-install-db", "mariadbd", "runuser")
+	ca := o.CA
+	if ca == nil {
+		ca = NewCA(t)
+	}
+	root := t.TempDir()
+	os.Chmod(filepath.Dir(root), 0o755)
+	data := filepath.Join(root, "data")
+	if err := os.Mkdir(data, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{bins[1], "--no-defaults", "--datadir=" + data, "--socket=" + filepath.Join(root, "sock"),
+		"--bind-address=127.0.0.1", "--pid-file=" + filepath.Join(root, "pid"), "--log-error=" + filepath.Join(root, "error.log"),
+		"--skip-name-resolve", "--innodb-buffer-pool-size=16M"}
+	if o.SSL {
+		cert := ca.Issue(t, CertOptions{CommonName: "localhost", DNSNames: []string{"localhost"}, IPs: []net.IP{net.IPv4(127, 0, 0, 1)}})
+		cf, kf := WriteFiles(t, root, "server", cert)
+		args = append(args, "--ssl-cert="+cf, "--ssl-key="+kf)
+	}
+	chown(t, root, "mysql")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, bins[0], "--no-defaults", "--user=mysql", "--datadir="+data,
+		"--skip-test-db", "--auth-root-authentication-method=normal").CombinedOutput(); err != nil {
+		t.Fatalf("mariadb-install-db: %v\n%s", err, out)
+	}
+	port := FreePort(t)
+	args = append(args, "--port="+strconv.Itoa(port))
+	p := start(t, port, "mysql", root, args...)
+	p.CA = ca
+	return p
+}

@@ -286,3 +286,24 @@ func TestGoServerMLKEMAndPermissive(t *testing.T) {
 		}
 	}
 }
+
+func TestMySQLSTARTTLS(t *testing.T) {
+	ca := tlstest.NewCA(t)
+	withTLS := tlstest.MySQL(t, tlstest.MySQLOptions{SSL: true, CA: ca})
+	without := tlstest.MySQL(t, tlstest.MySQLOptions{})
+	rs := probe(t, ca.PEM,
+		plan.Target{Host: withTLS.Host, Port: withTLS.Port, Scheme: "mysql"},
+		plan.Target{Host: withTLS.Host, Port: withTLS.Port}, // found by its greeting
+		plan.Target{Host: without.Host, Port: without.Port, AppProtocol: "mysql"},
+	)
+	for i, r := range rs[:2] {
+		if r.STARTTLS != "mysql" || !r.TLS.Offered || !r.TLS.Enumerated || len(r.TLS.Versions) == 0 || !factsOf(r).Trusted ||
+			r.Plaintext.Protocol != "mysql" || !strings.Contains(r.Plaintext.Evidence, "offers TLS") || len(r.Errors) > 0 {
+			t.Errorf("MariaDB with TLS, target %d: starttls %q tls %+v plaintext %+v errors %v", i, r.STARTTLS, r.TLS, r.Plaintext, r.Errors)
+		}
+	}
+	if r := rs[2]; r.STARTTLS != "" || r.TLS.Offered || !r.TLS.Tested || !r.Plaintext.Accepted ||
+		!strings.Contains(r.Plaintext.Evidence, "does not offer TLS") {
+		t.Errorf("MariaDB without TLS: starttls %q tls %+v plaintext %+v errors %v", r.STARTTLS, r.TLS, r.Plaintext, r.Errors)
+	}
+}
