@@ -13,11 +13,12 @@ import (
 	"time"
 )
 
-// No SMTP, IMAP, POP3, FTP or LDAP server package is installed on the test
-// machines, so these responders speak each protocol's STARTTLS exchange as
-// RFC 3207, 2595, 4217 and 4511 describe (and MySQL's, for a hermetic
-// test), then hand the connection to a real crypto/tls server. PostgreSQL
-// and MariaDB are tested as real servers in pkg/internal/tlstest.
+// No SMTP or LDAP server package is installed on the test machines, so
+// these responders speak each protocol's STARTTLS exchange as RFC 3207,
+// 2595, 4217 and 4511 describe (and MySQL's), then hand the connection to a
+// real crypto/tls server; they keep this package's tests hermetic.
+// PostgreSQL, MariaDB, Dovecot and vsftpd are tested as real servers in
+// pkg/internal/tlstest.
 
 func tlsConfig(t *testing.T) *tls.Config {
 	s := httptest.NewUnstartedServer(nil)

@@ -341,3 +341,120 @@ func MySQL(t testing.TB, o MySQLOptions) *Proc {
 	p.CA = ca
 	return p
 }
+
+// FTPS starts vsftpd on a loopback port with explicit TLS (AUTH TLS) and
+// anonymous logins into an empty directory.
+func FTPS(t testing.TB, ca *CA) *Proc {
+	t.Helper()
+	testenv.Root(t)
+	bin := testenv.LookPath(t, "vsftpd")[0]
+	if ca == nil {
+		ca = NewCA(t)
+	}
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	empty := filepath.Join(dir, "empty")
+	os.Mkdir(empty, 0o555)
+	cert := ca.Issue(t, CertOptions{CommonName: "localhost", DNSNames: []string{"localhost"}, IPs: []net.IP{net.IPv4(127, 0, 0, 1)}})
+	cf, kf := WriteFiles(t, dir, "server", cert)
+	port := FreePort(t)
+	conf := fmt.Sprintf(`listen=YES
+listen_address=127.0.0.1
+listen_port=%d
+background=NO
+anonymous_enable=YES
+anon_root=%s
+no_anon_password=YES
+local_enable=NO
+ssl_enable=YES
+rsa_cert_file=%s
+rsa_private_key_file=%s
+secure_chroot_dir=%s
+xferlog_enable=NO
+seccomp_sandbox=NO
+`, port, empty, cf, kf, empty)
+	path := filepath.Join(dir, "vsftpd.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := start(t, port, "", dir, bin, path)
+	p.CA = ca
+	return p
+}
+
+// Mail is a Dovecot serving IMAP and POP3 with STARTTLS.
+type Mail struct {
+	IMAP, POP3 *Proc
+}
+
+// Dovecot starts dovecot in the foreground with IMAP and POP3 listeners on
+// loopback ports offering STARTTLS.
+func Dovecot(t testing.TB, ca *CA) *Mail {
+	t.Helper()
+	testenv.Root(t)
+	bin := testenv.LookPath(t, "dovecot")[0]
+	if ca == nil {
+		ca = NewCA(t)
+	}
+	dir := t.TempDir()
+	os.Chmod(filepath.Dir(dir), 0o755)
+	os.Chmod(dir, 0o755)
+	cert := ca.Issue(t, CertOptions{CommonName: "localhost", DNSNames: []string{"localhost"}, IPs: []net.IP{net.IPv4(127, 0, 0, 1)}})
+	cf, kf := WriteFiles(t, dir, "server", cert)
+	imap, pop3 := FreePort(t), FreePort(t)
+	conf := fmt.Sprintf(`base_dir = %[1]s/run
+state_dir = %[1]s/state
+log_path = %[1]s/dovecot.log
+protocols = imap pop3
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <%[2]s
+ssl_key = <%[3]s
+mail_location = maildir:%[1]s/mail
+passdb {
+  driver = static
+  args = nopassword=n
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=%[1]s/home
+}
+service imap-login {
+  inet_listener imap {
+    port = %[4]d
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service pop3-login {
+  inet_listener pop3 {
+    port = %[5]d
+  }
+  inet_listener pop3s {
+    port = 0
+  }
+}
+`, dir, cf, kf, imap, pop3)
+	path := filepath.Join(dir, "dovecot.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := &Mail{IMAP: start(t, imap, "", dir, bin, "-F", "-c", path)}
+	m.IMAP.CA = ca
+	// The same process listens on the POP3 port.
+	m.POP3 = &Proc{Host: "127.0.0.1", Port: pop3, Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(pop3)), CA: ca, out: m.IMAP.out}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", m.POP3.Addr, 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("dovecot did not listen on %s", m.POP3.Addr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return m
+}

@@ -307,3 +307,31 @@ func TestMySQLSTARTTLS(t *testing.T) {
 		t.Errorf("MariaDB without TLS: starttls %q tls %+v plaintext %+v errors %v", r.STARTTLS, r.TLS, r.Plaintext, r.Errors)
 	}
 }
+
+func TestMailAndFTPSTARTTLS(t *testing.T) {
+	ca := tlstest.NewCA(t)
+	mail := tlstest.Dovecot(t, ca)
+	ftp := tlstest.FTPS(t, ca)
+	cases := []struct {
+		target plan.Target
+		proto  string
+	}{
+		{plan.Target{Host: mail.IMAP.Host, Port: mail.IMAP.Port, Scheme: "imap"}, "imap"},
+		{plan.Target{Host: mail.IMAP.Host, Port: mail.IMAP.Port}, "imap"},
+		{plan.Target{Host: mail.POP3.Host, Port: mail.POP3.Port, Scheme: "pop3"}, "pop3"},
+		{plan.Target{Host: mail.POP3.Host, Port: mail.POP3.Port}, "pop3"},
+		{plan.Target{Host: ftp.Host, Port: ftp.Port, Scheme: "ftp"}, "ftp"},
+		{plan.Target{Host: ftp.Host, Port: ftp.Port}, "ftp"},
+	}
+	var targets []plan.Target
+	for _, c := range cases {
+		targets = append(targets, c.target)
+	}
+	for i, r := range probe(t, ca.PEM, targets...) {
+		c := cases[i]
+		if r.STARTTLS != c.proto || !r.TLS.Offered || !r.TLS.Enumerated || len(r.TLS.Versions) == 0 || !factsOf(r).Trusted ||
+			!r.Plaintext.Accepted || r.Plaintext.Protocol != c.proto || len(r.Errors) > 0 {
+			t.Errorf("%s target %d: starttls %q tls %+v plaintext %+v errors %v", c.proto, i, r.STARTTLS, r.TLS, r.Plaintext, r.Errors)
+		}
+	}
+}
