@@ -20,6 +20,7 @@ type scanFlags struct {
 	targets                             []string
 	targetsFile, caFile, waiversFile    string
 	noPolicy, noProbe, images, quiet    bool
+	offline                             bool
 	pcaps, imageMap, evidence           []string
 	minCoverage                         float64
 	timeout                             time.Duration
@@ -83,6 +84,7 @@ The bundle (--out DIR) holds, by default (--format picks others):
 	fl.BoolVar(&f.noPolicy, "no-policy", false, "do not predict the mesh policy")
 	fl.StringArrayVar(&f.pcaps, "pcap", nil, "capture file to classify (repeatable)")
 	fl.BoolVar(&f.images, "images", false, "inspect every referenced image for FIPS-validated crypto")
+	fl.BoolVar(&f.offline, "offline", false, "with --images: contact no registry; images without --image-map are listed as not inspected")
 	fl.StringArrayVar(&f.imageMap, "image-map", nil, "read an image from elsewhere: REF=oci-layout:DIR|TARBALL|REF (repeatable)")
 	fl.StringArrayVar(&f.evidence, "evidence", nil, "use an evidence document gathered elsewhere (repeatable)")
 	fl.StringVar(&f.profile, "profile", "sp800-52r2", "compliance profile: sp800-52r2 or fips140-3-go")
@@ -116,7 +118,7 @@ func runScan(cmd *cobra.Command, s Streams, f *scanFlags) error {
 		return usageErr("--min-coverage is a percentage from 0 to 100")
 	}
 	o := scan.Options{From: f.from, Cluster: f.cluster, Probe: !f.noProbe, Policy: !f.noPolicy, PCAPs: f.pcaps,
-		Images: f.images, Profile: f.profile, ImageMap: map[string]string{},
+		Images: f.images, ImagesOffline: f.offline, Profile: f.profile, ImageMap: map[string]string{},
 		ProbeLimits: plan.Limits{ConnTimeout: plan.Duration(f.timeout), Concurrency: f.concurrency}}
 	o.Logger = progressLogger(s, f.quiet)
 	if f.kubeconfig != "" {

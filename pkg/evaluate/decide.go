@@ -569,23 +569,31 @@ func (ix *index) endVerdict(end string, ws []*inventory.Workload) (string, strin
 	worst, worstRef := "", ""
 	var ev []string
 	var uninspected []string
+	var why string
 	for _, ref := range refs {
-		i, ok := ix.images[ref]
+		idx, ok := ix.images[ref]
 		if !ok {
 			uninspected = append(uninspected, ref)
 			continue
 		}
-		im := r.Images[i]
-		ev = append(ev, fmt.Sprintf("%s#images[%d]", ImageDoc, i))
-		v := im.Verdict
-		if len(im.Errors) > 0 && v == "unknown" {
-			v = "error"
-		}
-		if _, known := rank[v]; !known {
-			v = "unknown"
-		}
-		if worst == "" || rank[v] > rank[worst] {
-			worst, worstRef = v, im.Ref
+		// The same image under several pod environments: the weakest
+		// verdict counts.
+		for _, i := range idx {
+			im := r.Images[i]
+			ev = append(ev, fmt.Sprintf("%s#images[%d]", ImageDoc, i))
+			v := im.Verdict
+			if _, known := rank[v]; !known {
+				v = "unknown"
+			}
+			if v == "unknown" && len(im.Errors) > 0 && !strings.HasPrefix(im.Errors[0], "not inspected") {
+				v = "error" // the inspection itself failed
+			}
+			if worst == "" || rank[v] > rank[worst] {
+				worst, worstRef, why = v, im.Ref, ""
+				if len(im.Errors) > 0 {
+					why = ": " + im.Errors[0]
+				}
+			}
 		}
 	}
 	if len(uninspected) > 0 && (worst == "" || rank[worst] < rank["unknown"]) {
@@ -597,7 +605,7 @@ func (ix *index) endVerdict(end string, ws []*inventory.Workload) (string, strin
 	case "validated":
 		return worst, end + ": every crypto-using binary uses a CMVP-validated module", ev
 	}
-	return worst, fmt.Sprintf("%s: %s is %s", end, worstRef, worst), ev
+	return worst, fmt.Sprintf("%s: %s is %s%s", end, worstRef, worst, why), ev
 }
 
 // agreement compares what the policy predicts with what probes and captures

@@ -115,14 +115,14 @@ type index struct {
 	probes   map[string][]int // "ns/svc:port" -> result indexes
 	policy   map[string]int   // path id -> policy path index
 	flows    map[string][]int // path id -> flow indexes
-	images   map[string]int   // image ref -> image index
+	images   map[string][]int // image ref -> image indexes (one per pod environment)
 	services map[inventory.ServiceRef]*inventory.Service
 }
 
 func svcKey(ns, name string, port int) string { return fmt.Sprintf("%s/%s:%d", ns, name, port) }
 
 func newIndex(in Input) *index {
-	ix := &index{in: in, probes: map[string][]int{}, policy: map[string]int{}, flows: map[string][]int{}, images: map[string]int{},
+	ix := &index{in: in, probes: map[string][]int{}, policy: map[string]int{}, flows: map[string][]int{}, images: map[string][]int{},
 		services: map[inventory.ServiceRef]*inventory.Service{}}
 	inv := in.Inventory
 	for i := range inv.Services {
@@ -158,7 +158,7 @@ func newIndex(in Input) *index {
 	}
 	if r := in.Evidence.Images; r != nil {
 		for i, im := range r.Images {
-			ix.images[im.Ref] = i
+			ix.images[im.Ref] = append(ix.images[im.Ref], i)
 		}
 	}
 	return ix

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sc8scan/sc8scan/pkg/fips/imagebuild"
 	"github.com/sc8scan/sc8scan/pkg/internal/lab"
 	"github.com/sc8scan/sc8scan/pkg/internal/schematest"
 	"github.com/sc8scan/sc8scan/pkg/matrix"
@@ -134,4 +135,74 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestDemoEveryEvidence adds the recorded pod-to-pod traffic and the real
+// images of the demo (Go builds in several crypto modes) to the scan, and
+// checks the WIRE and FIPS columns.
+func TestDemoEveryEvidence(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the demo images")
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = t.TempDir()
+	}
+	built, err := imagebuild.DemoImages(context.Background(), "../../testdata/fips/progs", filepath.Join(cache, "sc8scan", "fips-demo"), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := map[string]string{}
+	for _, b := range built {
+		local[b.Name] = b.Ref
+	}
+	images := map[string]string{}
+	for ref, variant := range lab.DemoImageVariants() {
+		if l, ok := local[variant]; ok {
+			images[ref] = l
+		}
+	}
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	res, err := lab.ScanDemo(context.Background(), "../..", now, lab.DemoOptions{PCAP: "../../testdata/demo-traffic/demo-east.pcap", Images: images})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := res.Matrix
+	cell := func(src, dst, check string) *matrix.Cell {
+		t.Helper()
+		for i := range m.Rows {
+			r := &m.Rows[i]
+			d := r.Destination.Namespace + "/" + r.Destination.Service + ":" + itoa(r.Destination.Port)
+			if r.Source.Namespace+"/"+r.Source.Name == src && d == dst {
+				return r.Cell(check)
+			}
+		}
+		t.Fatalf("no row %s -> %s", src, dst)
+		return nil
+	}
+	tests := []struct {
+		src, dst, check string
+		want            matrix.Status
+		reason          string
+	}{
+		{"shop/frontend", "shop/cart:7070", matrix.CheckEncryptedOnWire, matrix.Pass, "encrypted"},
+		{"shop/frontend", "payments/payments-api:8443", matrix.CheckEncryptedOnWire, matrix.Pass, "encrypted"},
+		{"payments/payments-api", "data/postgres:5432", matrix.CheckEncryptedOnWire, matrix.Pass, "encrypted"},
+		{"shop/cart", "data/redis:6379", matrix.CheckEncryptedOnWire, matrix.Fail, "redis"},
+		{"monitoring/prometheus", "monitoring/node-exporter:9100", matrix.CheckEncryptedOnWire, matrix.Fail, "http"},
+		{"payments/payments-api", "legacy/legacy-billing:8443", matrix.CheckTLSMinVersion, matrix.Fail, "TLSv1.0"},
+		{"shop/cart", "shop/frontend:8080", matrix.CheckEncryptedOnWire, matrix.NotTested, "no traffic"},
+		{"shop/frontend", "payments/payments-api:8443", matrix.CheckFIPSCrypto, matrix.Fail, "frontend"},
+		{"payments/payments-api", "payments/ledger:9090", matrix.CheckFIPSCrypto, matrix.Pass, "CMVP-validated"},
+		{"payments/payments-api", "legacy/legacy-billing:8443", matrix.CheckFIPSCrypto, matrix.Fail, "billing"},
+		{"payments/payments-api", "data/redis:6379", matrix.CheckFIPSCrypto, matrix.NotTested, "no crypto"},
+		{"shop/cart", "data/redis:6379", matrix.CheckFIPSCrypto, matrix.Fail, "cart:1.2.0 is not-validated"},
+		{"payments/payments-api", "istio-system/istiod:15012", matrix.CheckFIPSCrypto, matrix.NotTested, "offline"},
+	}
+	for _, tt := range tests {
+		c := cell(tt.src, tt.dst, tt.check)
+		if c.Status != tt.want || !strings.Contains(c.Reason, tt.reason) {
+			t.Errorf("%s -> %s %s = %s %q, want %s containing %q", tt.src, tt.dst, tt.check, c.Status, c.Reason, tt.want, tt.reason)
+		}
+	}
 }

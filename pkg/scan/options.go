@@ -45,6 +45,9 @@ type Options struct {
 	// content can be read (oci-layout:DIR, a tarball path, another
 	// reference).
 	ImageMap map[string]string
+	// ImagesOffline never contacts a registry: images without an ImageMap
+	// entry are listed as not inspected.
+	ImagesOffline bool
 	// Preloaded holds evidence documents gathered elsewhere (probe pods, the
 	// sensor, a previous run), used instead of gathering that kind here.
 	Preloaded Preloaded

@@ -61,7 +61,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	log.Info("discovered", "workloads", len(inv.Workloads), "services", len(inv.Services), "paths", len(inv.Paths), "problems", len(inv.Problems), "took", since(start))
 
 	ev := evaluate.Evidence{Skipped: map[string]string{}, Unprobed: map[string]string{}}
-	g := gatherer{o: o, inv: inv, log: log, ev: &ev}
+	g := gatherer{o: o, inv: inv, log: log, ev: &ev, now: now}
 	g.policy()
 	if err := g.probes(ctx); err != nil {
 		return nil, err
@@ -83,6 +83,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 func since(t time.Time) string { return time.Since(t).Round(time.Millisecond).String() }
 
 type gatherer struct {
+	now func() time.Time
 	o   Options
 	inv *inventory.Inventory
 	log *slog.Logger

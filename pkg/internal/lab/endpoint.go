@@ -35,7 +35,7 @@ type Endpoint struct {
 	// Listen is the address to listen on (default 127.0.0.1:0).
 	Listen string
 	ln     net.Listener
-	wg   sync.WaitGroup
+	wg     sync.WaitGroup
 }
 
 // Addr is the endpoint's address.

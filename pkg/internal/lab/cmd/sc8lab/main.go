@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"sort"
 	"syscall"
 
 	"github.com/sc8scan/sc8scan/pkg/internal/lab"
@@ -23,10 +24,22 @@ func main() {
 	out := flag.String("out", "out/lab", "directory for targets.json and ca.pem")
 	record := flag.String("record", "", "record the demo's pod-to-pod traffic to this pcap file (needs root, ip, tcpdump) and exit")
 	traffic := flag.Bool("traffic", false, "play the demo's traffic in this network namespace (used by -record)")
+	variants := flag.Bool("image-variants", false, "print each demo image reference and the crypto mode of the build standing in for it, and exit")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	switch {
+	case *variants:
+		m := lab.DemoImageVariants()
+		refs := make([]string, 0, len(m))
+		for ref := range m {
+			refs = append(refs, ref)
+		}
+		sort.Strings(refs)
+		for _, ref := range refs {
+			fmt.Println(ref, m[ref])
+		}
+		os.Exit(0)
 	case *traffic:
 		if err := lab.RunTraffic(ctx, lab.DemoConversations()); err != nil {
 			fmt.Fprintln(os.Stderr, "lab:", err)
