@@ -23,7 +23,7 @@ pkgs=(
   curl             # real HTTP clients in captures
   jq bc            # bench-probe.sh: parsing peer-tool JSON, ratios
   mariadb-server   # MySQL STARTTLS peer
-  vsftpd dovecot-imapd dovecot-pop3d  # FTP, IMAP and POP3 STARTTLS peers
+  vsftpd dovecot-imapd dovecot-pop3d slapd  # FTP, IMAP, POP3 and LDAP STARTTLS peers
   ca-certificates
 )
 

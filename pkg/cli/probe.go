@@ -66,7 +66,7 @@ or targets).`,
 				enc.SetIndent("", "  ")
 				return enc.Encode(rep)
 			}
-			return writeProbeTable(s.Out, rep)
+			return writeProbeTable(s.Out, rep, p.Limits.Enumerate)
 		},
 	}
 	fl := cmd.Flags()
@@ -134,7 +134,7 @@ func yesNo(tested, v bool) string {
 	return "no"
 }
 
-func writeProbeTable(w io.Writer, rep *evidence.ProbeReport) error {
+func writeProbeTable(w io.Writer, rep *evidence.ProbeReport, enumerate bool) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TARGET\tPLAINTEXT\tTLS\tVERSIONS\tSUITES\tCLIENT-AUTH\tCERTIFICATE\tEXPIRES\tERRORS")
 	for _, r := range rep.Results {
@@ -155,7 +155,10 @@ func writeProbeTable(w io.Writer, rep *evidence.ProbeReport) error {
 			counts = append(counts, strconv.Itoa(len(v.CipherSuites)))
 		}
 		versions, suites := orDash(strings.Join(vers, ",")), orDash(strings.Join(counts, "+"))
-		if r.TLS.Offered && !r.TLS.Enumerated && len(vers) > 0 {
+		switch {
+		case r.TLS.Offered && !r.TLS.Enumerated && enumerate && len(vers) > 0:
+			versions += " (incomplete)"
+		case r.TLS.Offered && !r.TLS.Enumerated && len(vers) > 0:
 			versions += " (negotiated)"
 		}
 		cert, expires := "-", "-"

@@ -31,6 +31,9 @@ type Result struct {
 // maxAnswer bounds what is read of any answer.
 const maxAnswer = 4096
 
+// laterWait bounds the wait for an answer to every request but the first.
+const laterWait = time.Second
+
 // Requests a probe may send, named by the protocol they speak.
 const (
 	reqHTTP     = "http"
@@ -48,11 +51,19 @@ func Probe(ctx context.Context, dial func(context.Context) (net.Conn, error), hi
 	var r Result
 	closed := 0
 	order := requestOrder(hint)
-	for _, req := range order {
+	for i, req := range order {
 		if ctx.Err() != nil {
 			break
 		}
-		b, err := ask(ctx, dial, req, host, timeout)
+		// The first request gets the whole timeout. A server that has
+		// already answered it (by closing) answers a request in its own
+		// protocol at once; silence to a later one is a protocol that
+		// waits for more bytes (LDAP on an HTTP/2 preface), not a dead port.
+		wait := timeout
+		if i > 0 {
+			wait = min(timeout, laterWait)
+		}
+		b, err := ask(ctx, dial, req, host, wait)
 		var de *dialError
 		if errors.As(err, &de) {
 			r.DialErr = de.err
@@ -67,11 +78,15 @@ func Probe(ctx context.Context, dial func(context.Context) (net.Conn, error), hi
 			return r
 		}
 		switch {
-		case err != nil && len(b) == 0 && isTimeout(err):
-			// Silence: another request would only wait as long again.
-			r.Attempts = append(r.Attempts, fmt.Sprintf("%s: no answer within %s", req, timeout))
+		case err != nil && len(b) == 0 && isTimeout(err) && i == 0:
+			// Silence from the start: another request would only wait as
+			// long again.
+			r.Attempts = append(r.Attempts, fmt.Sprintf("%s: no answer within %s", req, wait))
 			r.Closed = true
 			return r
+		case err != nil && len(b) == 0 && isTimeout(err):
+			r.Attempts = append(r.Attempts, fmt.Sprintf("%s: no answer within %s", req, wait))
+			closed++
 		case err != nil && len(b) == 0:
 			r.Attempts = append(r.Attempts, fmt.Sprintf("%s: %v", req, err))
 			closed++
@@ -94,7 +109,7 @@ func requestOrder(hint string) []string {
 	case "grpc", "h2c", "http2", "grpc-web":
 		return []string{reqH2C, reqHTTP}
 	}
-	return []string{reqHTTP, reqH2C, reqPostgres}
+	return []string{reqHTTP, reqPostgres, reqH2C, reqLDAP}
 }
 
 // ask sends one request and returns the first bytes of the answer.

@@ -49,6 +49,20 @@ func TestProbe(t *testing.T) {
 	smtp := serve(t, func(c net.Conn) { io.WriteString(c, "220 mx ESMTP\r\n"); bufio.NewReader(c).ReadString('\n') })
 	closer := serve(t, func(c net.Conn) { io.CopyN(io.Discard, c, 1) })
 	silent := serve(t, func(c net.Conn) { io.Copy(io.Discard, c) })
+	ldap := serve(t, func(c net.Conn) {
+		// Like slapd: closes on text, waits on an HTTP/2 preface (a BER
+		// element whose length is not complete), answers a bind.
+		b := make([]byte, 1)
+		if _, err := io.ReadFull(c, b); err != nil {
+			return
+		}
+		switch b[0] {
+		case 0x30:
+			c.Write([]byte{0x30, 0x0c, 0x02, 0x01, 0x01, 0x61, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00})
+		case 'P':
+			io.Copy(io.Discard, c)
+		}
+	})
 	ctx := context.Background()
 	for _, c := range []struct {
 		name, addr, hint string
@@ -62,13 +76,14 @@ func TestProbe(t *testing.T) {
 		{"smtp unhinted", smtp, "", "smtp", true, false},
 		{"closes everything", closer, "", "", false, true},
 		{"silent", silent, "", "", false, true},
+		{"ldap unhinted", ldap, "", "ldap", true, false},
 	} {
 		start := time.Now()
 		r := Probe(ctx, dialer(c.addr), c.hint, "127.0.0.1", 500*time.Millisecond)
 		if r.Protocol != c.proto || r.Accepted != c.accepted || r.Closed != c.closed {
 			t.Errorf("%s: %+v", c.name, r)
 		}
-		if d := time.Since(start); d > 1500*time.Millisecond {
+		if d := time.Since(start); d > 2500*time.Millisecond {
 			t.Errorf("%s: took %s", c.name, d)
 		}
 	}

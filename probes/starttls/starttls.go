@@ -267,7 +267,7 @@ func mysql(conn net.Conn) error {
 
 func ldap(conn net.Conn) error {
 	oid := "1.3.6.1.4.1.1466.20037"
-	req := []byte{0x30, byte(5 + 2 + 2 + len(oid)), 0x02, 0x01, 0x01, 0x77, byte(2 + len(oid)), 0x80, byte(len(oid))}
+	req := []byte{0x30, byte(3 + 2 + 2 + len(oid)), 0x02, 0x01, 0x01, 0x77, byte(2 + len(oid)), 0x80, byte(len(oid))}
 	req = append(req, oid...)
 	if _, err := conn.Write(req); err != nil {
 		return fmt.Errorf("sending StartTLS request: %w", err)

@@ -74,7 +74,8 @@ var responders = map[string]responder{
 	},
 	"ldap": func(c net.Conn, r *bufio.Reader) bool {
 		req := make([]byte, 31)
-		if _, err := io.ReadFull(r, req); err != nil || !strings.Contains(string(req), "1.3.6.1.4.1.1466.20037") {
+		if _, err := io.ReadFull(r, req); err != nil || !strings.Contains(string(req), "1.3.6.1.4.1.1466.20037") ||
+			req[0] != 0x30 || int(req[1]) != len(req)-2 {
 			return false
 		}
 		// ExtendedResponse, resultCode success, empty DN and message.

@@ -458,3 +458,29 @@ service pop3-login {
 	}
 	return m
 }
+
+// LDAP starts OpenLDAP's slapd in the foreground on a loopback port with
+// StartTLS and no database (the root DSE and extended operations only).
+func LDAP(t testing.TB, ca *CA) *Proc {
+	t.Helper()
+	testenv.Root(t)
+	bin := testenv.LookPath(t, "slapd")[0]
+	if ca == nil {
+		ca = NewCA(t)
+	}
+	dir := t.TempDir()
+	os.Chmod(filepath.Dir(dir), 0o755)
+	os.Chmod(dir, 0o755)
+	cert := ca.Issue(t, CertOptions{CommonName: "localhost", DNSNames: []string{"localhost"}, IPs: []net.IP{net.IPv4(127, 0, 0, 1)}})
+	cf, kf := WriteFiles(t, dir, "server", cert)
+	os.Chmod(kf, 0o644) // slapd may drop to the openldap user
+	conf := fmt.Sprintf("include /etc/ldap/schema/core.schema\npidfile %[1]s/slapd.pid\nargsfile %[1]s/slapd.args\nTLSCertificateFile %[2]s\nTLSCertificateKeyFile %[3]s\n", dir, cf, kf)
+	path := filepath.Join(dir, "slapd.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	port := FreePort(t)
+	p := start(t, port, "", dir, bin, "-d", "0", "-f", path, "-h", fmt.Sprintf("ldap://127.0.0.1:%d/", port))
+	p.CA = ca
+	return p
+}

@@ -308,10 +308,11 @@ func TestMySQLSTARTTLS(t *testing.T) {
 	}
 }
 
-func TestMailAndFTPSTARTTLS(t *testing.T) {
+func TestMailFTPAndLDAPSTARTTLS(t *testing.T) {
 	ca := tlstest.NewCA(t)
 	mail := tlstest.Dovecot(t, ca)
 	ftp := tlstest.FTPS(t, ca)
+	ldap := tlstest.LDAP(t, ca)
 	cases := []struct {
 		target plan.Target
 		proto  string
@@ -322,6 +323,8 @@ func TestMailAndFTPSTARTTLS(t *testing.T) {
 		{plan.Target{Host: mail.POP3.Host, Port: mail.POP3.Port}, "pop3"},
 		{plan.Target{Host: ftp.Host, Port: ftp.Port, Scheme: "ftp"}, "ftp"},
 		{plan.Target{Host: ftp.Host, Port: ftp.Port}, "ftp"},
+		{plan.Target{Host: ldap.Host, Port: ldap.Port, Scheme: "ldap"}, "ldap"},
+		{plan.Target{Host: ldap.Host, Port: ldap.Port}, "ldap"},
 	}
 	var targets []plan.Target
 	for _, c := range cases {
