@@ -286,6 +286,19 @@ func Postgres(t testing.TB, o PostgresOptions) *Proc {
 	}
 	p := start(t, port, "postgres", root, args...)
 	p.CA = ca
+	// Listening is not ready: during recovery the server answers every
+	// startup with "the database system is starting up".
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err := exec.Command(filepath.Join(bindir, "pg_isready"), "-q", "-h", "127.0.0.1", "-p", strconv.Itoa(port), "-t", "2").Run()
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("postgres on %s not ready within 30s: %v\n%s", p.Addr, err, p.Output())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	return p
 }
 
