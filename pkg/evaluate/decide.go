@@ -211,7 +211,17 @@ func probeMinVersion(pe pathEvidence, prof *cryptoref.Profile) verdict {
 	if len(low) > 0 {
 		return verdict{matrix.Fail, fmt.Sprintf("probe: accepts %s, below the %s minimum %s", strings.Join(low, ", "), prof.Name, prof.MinVersion), ev}
 	}
+	if !t.Enumerated {
+		return verdict{matrix.NotTested, "probe: saw only " + strings.Join(all, ", ") + ", but version enumeration did not complete, so a lower version may still be accepted" + enumErr(pe.probe), ev}
+	}
 	return verdict{matrix.Pass, "probe: accepts only " + strings.Join(all, ", "), ev}
+}
+
+func enumErr(r *evidence.ProbeResult) string {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(r.Errors, "; ") + ")"
 }
 
 func starttlsNote(r *evidence.ProbeResult) string {
@@ -249,6 +259,8 @@ func probeSuites(pe pathEvidence, prof *cryptoref.Profile) verdict {
 		return verdict{matrix.Error, "probe: TLS offered but no cipher suite enumerated: " + errs(pe.probe), ev}
 	case len(bad) > 0:
 		return verdict{matrix.Fail, fmt.Sprintf("probe: %d of %d accepted suites not approved by %s: %s", len(bad), n, prof.Name, list(bad, 4)), ev}
+	case !t.Enumerated:
+		return verdict{matrix.NotTested, fmt.Sprintf("probe: the %d suites seen are approved, but suite enumeration did not complete%s", n, enumErr(pe.probe)), ev}
 	case len(transitional) > 0:
 		return verdict{matrix.Warn, fmt.Sprintf("probe: %d transitional suites (SP 800-52r2 Appendix D, RSA key transport): %s", len(transitional), list(transitional, 4)), ev}
 	}

@@ -73,7 +73,7 @@ func goodMTLS() evidence.ProbeResult {
 	return evidence.ProbeResult{
 		Target:    evidence.Target{Host: "127.0.0.1", Port: 40001, Service: &evidence.ServicePort{Namespace: "b", Name: "api", Port: 8443}},
 		Plaintext: evidence.PlaintextProbe{Tested: true, Accepted: false, Evidence: "connection reset"},
-		TLS: evidence.TLSProbe{Tested: true, Offered: true, ClientAuth: "required",
+		TLS: evidence.TLSProbe{Tested: true, Offered: true, Enumerated: true, ClientAuth: "required",
 			Versions:     []evidence.TLSVersion{{Version: "TLSv1.2", CipherSuites: []string{"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}}, {Version: "TLSv1.3", CipherSuites: []string{"TLS_AES_128_GCM_SHA256"}}},
 			Certificates: []evidence.Certificate{{Subject: "CN=api", NotBefore: now.Add(-time.Hour), NotAfter: now.Add(90 * 24 * time.Hour), KeyType: "ECDSA", KeyBits: 256}},
 			Verification: &evidence.Verification{Checked: true, Trusted: true, HostnameMatch: true, Name: "api.b.svc.cluster.local"}},
@@ -131,6 +131,22 @@ func TestBrokenProbeIsError(t *testing.T) {
 	c := m.Rows[0].Cell(matrix.CheckPlaintextRefused)
 	if c.Status != matrix.Error || !strings.Contains(c.Reason, "connection reset") {
 		t.Errorf("plaintext cell = %+v", c)
+	}
+}
+
+func TestIncompleteEnumerationNeverPasses(t *testing.T) {
+	r := goodMTLS()
+	r.TLS.Enumerated = false
+	m, _ := Evaluate(Input{Inventory: smallInventory(), Now: now, Evidence: Evidence{Probes: &evidence.ProbeReport{Results: []evidence.ProbeResult{r}}}})
+	for _, id := range []string{matrix.CheckTLSMinVersion, matrix.CheckCipherSuites} {
+		if c := m.Rows[0].Cell(id); c.Status != matrix.NotTested || !strings.Contains(c.Reason, "did not complete") {
+			t.Errorf("%s with partial enumeration: %+v", id, c)
+		}
+	}
+	r.TLS.Versions[0].Version = "TLSv1.0"
+	m, _ = Evaluate(Input{Inventory: smallInventory(), Now: now, Evidence: Evidence{Probes: &evidence.ProbeReport{Results: []evidence.ProbeResult{r}}}})
+	if c := m.Rows[0].Cell(matrix.CheckTLSMinVersion); c.Status != matrix.Fail {
+		t.Errorf("a low version seen is a FAIL even when enumeration is partial: %+v", c)
 	}
 }
 
