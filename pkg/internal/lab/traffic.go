@@ -210,24 +210,33 @@ func RecordDemoCapture(ctx context.Context, self, out string) error {
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return err
 	}
-	tcpdump := exec.CommandContext(ctx, "ip", "netns", "exec", ns, "tcpdump", "-i", "lo", "--immediate-mode", "-U", "-s", "0", "-w", out, "tcp")
+	tcpdump := exec.CommandContext(ctx, "ip", "netns", "exec", ns, "tcpdump", "-i", "lo", "--immediate-mode", "-B", "8192", "-U", "-s", "0", "-w", out, "tcp")
 	stderr, _ := tcpdump.StderrPipe()
 	if err := tcpdump.Start(); err != nil {
 		return err
 	}
-	// tcpdump says "listening on" once its socket is open.
+	// tcpdump says "listening on" once its socket is open, and how many
+	// packets the kernel dropped when it stops.
 	ready := make(chan struct{})
+	stats := make(chan string, 1)
 	go func() {
 		br := bufio.NewReader(stderr)
+		var once bool
+		var tail strings.Builder
 		for {
 			line, err := br.ReadString('\n')
-			if strings.Contains(line, "listening on") {
+			if !once && strings.Contains(line, "listening on") {
+				once = true
 				close(ready)
-				io.Copy(io.Discard, br)
-				return
+			}
+			if strings.Contains(line, "dropped by kernel") {
+				tail.WriteString(strings.TrimSpace(line))
 			}
 			if err != nil {
-				close(ready)
+				if !once {
+					close(ready)
+				}
+				stats <- tail.String()
 				return
 			}
 		}
@@ -240,6 +249,13 @@ func RecordDemoCapture(ctx context.Context, self, out string) error {
 	// Let tcpdump write the last packets before it is stopped.
 	time.Sleep(time.Second)
 	tcpdump.Process.Signal(os.Interrupt)
+	st := <-stats
 	tcpdump.Wait()
-	return trafficErr
+	if trafficErr != nil {
+		return trafficErr
+	}
+	if st != "" && !strings.HasPrefix(st, "0 ") {
+		return fmt.Errorf("tcpdump lost packets (%s): the capture is incomplete", st)
+	}
+	return nil
 }

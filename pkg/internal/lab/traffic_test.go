@@ -4,6 +4,7 @@ import (
 	"context"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sc8scan/sc8scan/pkg/capture"
@@ -27,7 +28,13 @@ func TestRecordDemoCapture(t *testing.T) {
 		t.Fatalf("building sc8lab: %v\n%s", err, out)
 	}
 	pcap := filepath.Join(dir, "demo.pcap")
-	if err := lab.RecordDemoCapture(context.Background(), bin, pcap); err != nil {
+	var err error
+	for try := 0; try < 3; try++ { // a loaded machine may make tcpdump drop packets
+		if err = lab.RecordDemoCapture(context.Background(), bin, pcap); err == nil || !strings.Contains(err.Error(), "lost packets") {
+			break
+		}
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 	inv, err := discover.FromDir(context.Background(), "../../../testdata/demo", discover.WithCluster("demo-east"))
@@ -50,7 +57,7 @@ func TestRecordDemoCapture(t *testing.T) {
 		if f.Plaintext != nil {
 			plain++
 		} else if !f.Encrypted {
-			t.Errorf("flow %s -> %s neither plaintext nor encrypted: %s", f.Client, f.Server, f.Classification)
+			t.Errorf("flow %s -> %s neither plaintext nor encrypted: %s (%d packets, %d bytes)", f.Client, f.Server, f.Classification, f.Packets, f.Bytes)
 		}
 	}
 	if plain != 2 {
