@@ -4,10 +4,10 @@ BIN     ?= bin
 GOFLAGS ?= -trimpath
 export CGO_ENABLED ?= 0
 
-.PHONY: help build test unit demo lint bench golden fuzz e2e clean
+.PHONY: help build test unit demo e2e lint bench golden fuzz clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
 
 build: ## build sc8scan, sc8probe and sc8sensor into bin/
 	$(GO) build $(GOFLAGS) -o $(BIN)/ ./cmd/...
@@ -21,6 +21,9 @@ unit: ## hermetic unit tests only (race detector on)
 
 demo: build ## scan the embedded demo cluster against a real local lab
 	hack/demo.sh
+
+e2e: build ## end to end: the demo scanned and checked cell by cell, a real traffic recording, a live scan of a real kube-apiserver
+	KUBE_ASSETS="$${KUBE_ASSETS:-$$(hack/kube-apiserver.sh --for-tests)}" $(GO) test -count=1 -run 'TestDemo|TestRecordDemoCapture|TestLiveCluster' ./pkg/scan ./pkg/internal/lab ./pkg/discover ./pkg/report
 
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }

@@ -33,7 +33,7 @@ func newScanCmd(s Streams) *cobra.Command {
 	f := &scanFlags{}
 	cmd := &cobra.Command{
 		Use:   "scan (--from DIR | --kubeconfig FILE) [--out DIR]",
-		Short: "Scan a cluster's manifests, gather evidence and write the SC-8 matrix",
+		Short: "Scan a cluster (a manifest dump or a live cluster), gather evidence and write the SC-8 matrix",
 		Long: `scan reads a directory of manifests (kubectl get -A -o yaml dumps, Helm
 output, multi-document YAML or JSON), builds the inventory of service paths
 (every workload -> Service port), gathers evidence and writes the SC-8
