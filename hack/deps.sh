@@ -48,11 +48,17 @@ fi
 echo "hack/deps.sh: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+# The packaged services must not start, hold ports or run in the background:
+# tests start their own instances on loopback. policy-rc.d tells the
+# packages' install scripts not to start them.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# The packaged services must not hold ports or run in the background: tests
-# start their own instances on loopback.
-for svc in nginx haproxy postgresql stunnel4; do
+for svc in nginx haproxy postgresql stunnel4 mariadb vsftpd dovecot slapd; do
   if command -v service >/dev/null 2>&1; then service "$svc" stop >/dev/null 2>&1 || true; fi
 done
 echo "hack/deps.sh: done"
