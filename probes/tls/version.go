@@ -1,6 +1,6 @@
 package tls
 
-import "fmt"
+import "github.com/sc8scan/sc8scan/pkg/cryptoref"
 
 // Protocol versions on the wire.
 const (
@@ -15,18 +15,4 @@ const (
 var Versions = []uint16{VersionTLS13, VersionTLS12, VersionTLS11, VersionTLS10, VersionSSL30}
 
 // VersionName is the wire-format name ("TLSv1.2") of a version.
-func VersionName(v uint16) string {
-	switch v {
-	case VersionSSL30:
-		return "SSLv3"
-	case VersionTLS10:
-		return "TLSv1.0"
-	case VersionTLS11:
-		return "TLSv1.1"
-	case VersionTLS12:
-		return "TLSv1.2"
-	case VersionTLS13:
-		return "TLSv1.3"
-	}
-	return fmt.Sprintf("0x%04x", v)
-}
+func VersionName(v uint16) string { return cryptoref.VersionName(v) }

@@ -1,6 +1,10 @@
 package tlsparse
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/sc8scan/sc8scan/pkg/cryptoref"
+)
 
 // Protocol versions.
 const (
@@ -258,19 +262,4 @@ func IsGREASE(v uint16) bool { return v&0x0f0f == 0x0a0a && v>>8 == v&0xff }
 
 // VersionName renders a protocol version as the wire format names it:
 // "SSLv3", "TLSv1.0" ... "TLSv1.3"; unknown values as hex.
-func VersionName(v uint16) string {
-	switch v {
-	case VersionSSL30:
-		return "SSLv3"
-	case VersionTLS10:
-		return "TLSv1.0"
-	case VersionTLS11:
-		return "TLSv1.1"
-	case VersionTLS12:
-		return "TLSv1.2"
-	case VersionTLS13:
-		return "TLSv1.3"
-	}
-	const hex = "0123456789abcdef"
-	return "0x" + string([]byte{hex[v>>12], hex[v>>8&15], hex[v>>4&15], hex[v&15]})
-}
+func VersionName(v uint16) string { return cryptoref.VersionName(v) }
