@@ -11,8 +11,9 @@ import (
 //go:embed data/profiles.json
 var profilesJSON []byte
 
-// Profile is a set of allowed TLS versions, cipher suites and groups, each
-// entry with its source.
+// Profile is a set of allowed TLS versions, cipher suites, groups and
+// signature algorithms, and the certificates it accepts, each entry with
+// its source.
 type Profile struct {
 	Name         string  `json:"name"`
 	Title        string  `json:"title"`
@@ -21,6 +22,23 @@ type Profile struct {
 	Versions     []Entry `json:"versions"`
 	CipherSuites []Entry `json:"cipherSuites"`
 	Groups       []Entry `json:"groups"`
+	// SignatureAlgorithms are TLS signature schemes by IANA name.
+	SignatureAlgorithms []Entry `json:"signatureAlgorithms"`
+	// CertificateSignatureAlgorithms are certificate signature algorithms
+	// named as Go's x509.SignatureAlgorithm prints them ("SHA256-RSA").
+	CertificateSignatureAlgorithms []Entry `json:"certificateSignatureAlgorithms"`
+	// CertificateKeys are the certificate public keys allowed, by type.
+	CertificateKeys []KeyRule `json:"certificateKeys"`
+}
+
+// KeyRule allows one type of certificate key ("RSA", "DSA", "ECDSA",
+// "Ed25519", as probes report KeyType) from MinBits up, or, when Bits is
+// set, only those sizes (named curves).
+type KeyRule struct {
+	Type    string `json:"type"`
+	MinBits int    `json:"minBits,omitempty"`
+	Bits    []int  `json:"bits,omitempty"`
+	Source  string `json:"source"`
 }
 
 // Entry is one allowed value and where the rule comes from. Transitional
@@ -76,7 +94,33 @@ func (p *Profile) validate() error {
 	if VersionRank(p.MinVersion) < 0 {
 		return fmt.Errorf("unknown minimum version %q", p.MinVersion)
 	}
-	for _, list := range [][]Entry{p.Versions, p.CipherSuites, p.Groups} {
+	if len(p.SignatureAlgorithms) == 0 || len(p.CertificateSignatureAlgorithms) == 0 || len(p.CertificateKeys) == 0 {
+		return fmt.Errorf("profile needs signature algorithms, certificate signature algorithms and certificate keys")
+	}
+	iana, err := LoadIANA()
+	if err != nil {
+		return err
+	}
+	schemes := map[string]bool{}
+	for _, s := range iana.SignatureSchemes {
+		schemes[s.Name] = true
+	}
+	for _, e := range p.SignatureAlgorithms {
+		if !schemes[e.Value] {
+			return fmt.Errorf("signature algorithm %q is not in the IANA table", e.Value)
+		}
+	}
+	keys := map[string]bool{}
+	for _, k := range p.CertificateKeys {
+		if k.Type == "" || k.Source == "" || (k.MinBits <= 0) == (len(k.Bits) == 0) {
+			return fmt.Errorf("certificate key rule %q needs a source and either minBits or bits", k.Type)
+		}
+		if keys[k.Type] {
+			return fmt.Errorf("certificate key type %q listed twice", k.Type)
+		}
+		keys[k.Type] = true
+	}
+	for _, list := range [][]Entry{p.Versions, p.CipherSuites, p.Groups, p.SignatureAlgorithms, p.CertificateSignatureAlgorithms} {
 		seen := map[string]bool{}
 		for _, e := range list {
 			if e.Value == "" || e.Source == "" {
@@ -135,6 +179,45 @@ func (p *Profile) CipherSuite(name string) Verdict { return judge(p.CipherSuites
 
 // Group judges a named group by its IANA name.
 func (p *Profile) Group(name string) Verdict { return judge(p.Groups, name) }
+
+// SignatureAlgorithm judges a TLS signature scheme by its IANA name
+// ("rsa_pss_rsae_sha256").
+func (p *Profile) SignatureAlgorithm(name string) Verdict {
+	return judge(p.SignatureAlgorithms, name)
+}
+
+// CertificateSignatureAlgorithm judges the algorithm a certificate is
+// signed with, named as Go's x509.SignatureAlgorithm prints it
+// ("SHA256-RSA", "ECDSA-SHA384", "SHA1-RSA").
+func (p *Profile) CertificateSignatureAlgorithm(name string) Verdict {
+	vd := judge(p.CertificateSignatureAlgorithms, name)
+	if !vd.Allowed {
+		vd.Source = p.Source + ": certificate signature algorithm " + name + " not allowed"
+	}
+	return vd
+}
+
+// CertificateKey judges a certificate public key by type ("RSA", "DSA",
+// "ECDSA", "Ed25519") and size in bits (the curve size for ECDSA).
+func (p *Profile) CertificateKey(keyType string, bits int) Verdict {
+	for _, k := range p.CertificateKeys {
+		if k.Type != keyType {
+			continue
+		}
+		ok := bits >= k.MinBits
+		if len(k.Bits) > 0 {
+			ok = false
+			for _, b := range k.Bits {
+				ok = ok || b == bits
+			}
+		}
+		if ok {
+			return Verdict{Allowed: true, Source: k.Source}
+		}
+		return Verdict{Source: fmt.Sprintf("%s: %s key of %d bits not allowed", k.Source, keyType, bits)}
+	}
+	return Verdict{Source: p.Source + ": " + keyType + " keys not allowed"}
+}
 
 // Version judges a protocol version ("TLSv1.2").
 func (p *Profile) Version(v string) Verdict {
