@@ -1,6 +1,7 @@
 package tls
 
 import (
+	"crypto/dsa"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
@@ -51,6 +52,11 @@ func CertificateFacts(c *x509.Certificate) evidence.Certificate {
 		out.KeyType, out.KeyBits = "ECDSA", k.Curve.Params().BitSize
 	case ed25519.PublicKey:
 		out.KeyType, out.KeyBits = "Ed25519", 256
+	case *dsa.PublicKey:
+		out.KeyType = "DSA"
+		if k.P != nil {
+			out.KeyBits = k.P.BitLen()
+		}
 	default:
 		out.KeyType = c.PublicKeyAlgorithm.String()
 	}

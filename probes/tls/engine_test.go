@@ -158,9 +158,20 @@ func TestEnumerateCostsAcceptedPlusOne(t *testing.T) {
 	if len(e.Versions) != 1 || len(e.Versions[0].Suites) != 2 || len(e.Groups) != 2 || len(e.Errors) != 0 {
 		t.Fatalf("enumeration %+v", e)
 	}
+	// Go signs TLS 1.2 with the first scheme of the client's list it
+	// supports for its RSA key (no SHA-1 since Go 1.25): the offer order.
+	wantSig := []string{"rsa_pkcs1_sha256", "rsa_pkcs1_sha384", "rsa_pkcs1_sha512", "rsa_pss_rsae_sha384", "rsa_pss_rsae_sha256", "rsa_pss_rsae_sha512"}
+	var gotSig []string
+	for _, s := range e.SignatureSchemes {
+		gotSig = append(gotSig, SignatureSchemeName(s))
+	}
+	if diff := cmp.Diff(wantSig, gotSig); diff != "" {
+		t.Errorf("signature schemes (-want +got):\n%s", diff)
+	}
 	// TLS 1.2: 2 accepted + 1 refusal + 1 order check; four refused
-	// versions; groups: 2 + 1; one full first flight.
-	if want := (2 + 1 + 1) + 4 + (2 + 1) + 1; e.Handshakes != want {
+	// versions; groups: 2 + 1; one full first flight; signature schemes:
+	// 6 + 1.
+	if want := (2 + 1 + 1) + 4 + (2 + 1) + 1 + (6 + 1); e.Handshakes != want {
 		t.Errorf("%d handshakes, want %d", e.Handshakes, want)
 	}
 	if e.Flight == nil || len(e.Flight.Certificates) == 0 {

@@ -44,6 +44,15 @@ type Enumeration struct {
 	// DHBits is the size of the DHE prime of TLS 1.0-1.2 DHE suites (0 when
 	// none); a prime that is no RFC 7919 group is not in Groups.
 	DHBits int
+	// SignatureSchemes are the schemes a TLS 1.2 server signed its
+	// (EC)DHE ServerKeyExchange with, in the server's order; nil when they
+	// were not enumerated (SignatureSchemesSkipped says why).
+	SignatureSchemes        []uint16
+	SignatureSchemesSkipped string
+	// SignatureSchemeOutside is a scheme the server signed with although
+	// the ClientHello did not offer it (0 when none); enumeration stopped
+	// there.
+	SignatureSchemeOutside uint16
 	// Handshakes is how many ClientHellos were sent.
 	Handshakes int
 	// Errors are the steps that ended without a conclusion.
@@ -53,8 +62,9 @@ type Enumeration struct {
 // Enumerate finds every accepted version, cipher suite and group with the
 // offer-all / remove-the-chosen method: a version costs accepted+1
 // ClientHellos, plus one to learn whether the server imposes its order;
-// groups cost accepted+1 more. Versions run concurrently; the dialer is
-// where per-endpoint limits live.
+// groups cost accepted+1 more, and so do the signature schemes a TLS 1.2
+// server signs its (EC)DHE ServerKeyExchange with. Versions run
+// concurrently; the dialer is where per-endpoint limits live.
 func Enumerate(ctx context.Context, dial Dialer, o EnumerateOptions) (*Enumeration, error) {
 	tab, err := cryptoref.LoadIANA()
 	if err != nil {
@@ -112,6 +122,20 @@ func Enumerate(ctx context.Context, dial Dialer, o EnumerateOptions) (*Enumerati
 			e.dheGroup(ctx, best12.Version, dhe)
 		}
 	}
+	var signed []uint16
+	if best12 != nil && best12.Version == VersionTLS12 {
+		signed = signedSuites(best12.Suites)
+	}
+	switch {
+	case best12 == nil || best12.Version != VersionTLS12:
+		out.SignatureSchemesSkipped = "no TLS 1.2: TLS 1.3 signs in the encrypted CertificateVerify, TLS 1.0 and 1.1 with fixed hashes"
+	case len(signed) == 0:
+		out.SignatureSchemesSkipped = "no TLS 1.2 ECDHE or DHE suite signed with the certificate key"
+	default:
+		e.sigAlgs(ctx, signed)
+		out.SignatureSchemes = append([]uint16{}, e.sigSchemes...)
+		out.SignatureSchemeOutside = e.sigOutside
+	}
 	out.Groups = e.groups
 	out.Flight, out.FlightErr = e.longFlight, e.flightErr
 	out.DHBits = e.dhBits
@@ -132,6 +156,8 @@ type enumerator struct {
 	longFlight *Flight
 	flightErr  error
 	dhBits     int
+	sigSchemes []uint16
+	sigOutside uint16
 }
 
 func (e *enumerator) fail(format string, a ...any) {

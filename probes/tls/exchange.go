@@ -28,8 +28,14 @@ type Flight struct {
 	CertRequest      *certificateRequest
 	KeyExchangeGroup uint16
 	// DHBits is the size of a DHE prime, named group or not.
-	DHBits   int
-	Complete bool
+	DHBits int
+	// SignatureScheme signs a TLS 1.2 (EC)DHE ServerKeyExchange when
+	// Signed; SignatureErr says why a ServerKeyExchange that must be signed
+	// did not parse.
+	SignatureScheme uint16
+	Signed          bool
+	SignatureErr    error
+	Complete        bool
 }
 
 // keyExchangeGroup names the group of a TLS 1.0-1.2 ServerKeyExchange:
@@ -107,6 +113,10 @@ func exchange(ctx context.Context, dial Dialer, h Hello, timeout time.Duration, 
 			}
 		case typeServerKeyExchange:
 			f.KeyExchangeGroup, f.DHBits = keyExchangeGroup(sh.CipherSuite, m.body)
+			if kind := suiteKeyExchange(sh.CipherSuite); sh.Version == VersionTLS12 && kind != kxOther {
+				f.SignatureScheme, f.SignatureErr = serverKeyExchangeSignature(kind, m.body)
+				f.Signed = f.SignatureErr == nil
+			}
 		case typeCertificateRequest:
 			if f.CertRequest, err = parseCertificateRequest(m.body, sh.Version); err != nil {
 				return f, err
