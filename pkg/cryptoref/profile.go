@@ -183,7 +183,11 @@ func (p *Profile) Group(name string) Verdict { return judge(p.Groups, name) }
 // SignatureAlgorithm judges a TLS signature scheme by its IANA name
 // ("rsa_pss_rsae_sha256").
 func (p *Profile) SignatureAlgorithm(name string) Verdict {
-	return judge(p.SignatureAlgorithms, name)
+	vd := judge(p.SignatureAlgorithms, name)
+	if !vd.Allowed {
+		vd.Source = notListed(p.SignatureAlgorithms, "signature algorithm "+name)
+	}
+	return vd
 }
 
 // CertificateSignatureAlgorithm judges the algorithm a certificate is
@@ -192,9 +196,18 @@ func (p *Profile) SignatureAlgorithm(name string) Verdict {
 func (p *Profile) CertificateSignatureAlgorithm(name string) Verdict {
 	vd := judge(p.CertificateSignatureAlgorithms, name)
 	if !vd.Allowed {
-		vd.Source = p.Source + ": certificate signature algorithm " + name + " not allowed"
+		vd.Source = notListed(p.CertificateSignatureAlgorithms, "certificate signature algorithm "+name)
 	}
 	return vd
+}
+
+// notListed is the source of a refusal: the rule of the list's first
+// entry.
+func notListed(list []Entry, what string) string {
+	if len(list) == 0 {
+		return what + " not allowed"
+	}
+	return what + " not allowed by " + list[0].Source
 }
 
 // CertificateKey judges a certificate public key by type ("RSA", "DSA",

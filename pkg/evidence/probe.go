@@ -73,6 +73,12 @@ type TLSProbe struct {
 	// Profiles says, per compliance profile, which offered versions, suites
 	// and groups pass or fail it.
 	Profiles []ProfileResult `json:"profiles,omitempty"`
+	// SignatureAlgorithms are the TLS 1.2 signature schemes (IANA names)
+	// the server signs its (EC)DHE key exchange with, in its order of
+	// preference; null when they were not enumerated (no TLS 1.2 (EC)DHE
+	// suite, or no enumeration). TLS 1.3 signatures are encrypted and not
+	// listed.
+	SignatureAlgorithms []string `json:"signatureAlgorithms"`
 }
 
 // TLSVersion is one protocol version the server accepted, with the suites

@@ -425,11 +425,26 @@ func (r *run) tlsDetails(ctx context.Context, dial ptls.Dialer, t plan.Target, c
 		for _, g := range enum.Groups {
 			res.TLS.Groups = append(res.TLS.Groups, iana.GroupName(g))
 		}
+		if enum.SignatureSchemes != nil {
+			res.TLS.SignatureAlgorithms = []string{}
+			for _, s := range enum.SignatureSchemes {
+				res.TLS.SignatureAlgorithms = append(res.TLS.SignatureAlgorithms, ptls.SignatureSchemeName(s))
+			}
+		}
+		if enum.SignatureSchemeOutside != 0 {
+			res.errorf("TLS signature algorithms: the server signed with %s, which the ClientHello did not offer",
+				ptls.SignatureSchemeName(enum.SignatureSchemeOutside))
+		}
 		for _, e := range enum.Errors {
 			res.errorf("TLS enumeration: %s", e)
 		}
 		if res.TLS.Enumerated {
-			res.TLS.Profiles = judge(res.TLS)
+			var leaf13 *evidence.Certificate
+			if hs.Version == ptls.VersionTLS13 && len(hs.Chain) > 0 {
+				c := ptls.CertificateFacts(hs.Chain[0])
+				leaf13 = &c
+			}
+			res.TLS.Profiles = judge(res.TLS, leaf13)
 		}
 		return
 	}
