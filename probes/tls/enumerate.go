@@ -51,7 +51,7 @@ type Enumeration struct {
 	SignatureSchemesSkipped string
 	// SignatureSchemeOutside is a scheme the server signed with although
 	// the ClientHello did not offer it (0 when none); enumeration stopped
-	// there.
+	// there, and SignatureSchemes lists it too.
 	SignatureSchemeOutside uint16
 	// Handshakes is how many ClientHellos were sent.
 	Handshakes int
@@ -135,6 +135,10 @@ func Enumerate(ctx context.Context, dial Dialer, o EnumerateOptions) (*Enumerati
 		e.sigAlgs(ctx, signed)
 		out.SignatureSchemes = append([]uint16{}, e.sigSchemes...)
 		out.SignatureSchemeOutside = e.sigOutside
+		if e.sigOutside != 0 && !contains(out.SignatureSchemes, e.sigOutside) {
+			// The server signs with it all the same: list it to be judged.
+			out.SignatureSchemes = append(out.SignatureSchemes, e.sigOutside)
+		}
 	}
 	out.Groups = e.groups
 	out.Flight, out.FlightErr = e.longFlight, e.flightErr

@@ -1,10 +1,14 @@
 package tls
 
 import (
+	"context"
+	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/sc8scan/sc8scan/pkg/cryptoref"
 )
 
 // ecdheSKE builds an ECDHE ServerKeyExchange signed with scheme.
@@ -97,4 +101,49 @@ func FuzzServerKeyExchange(f *testing.F) {
 		keyExchangeGroup(0xc02f, b)
 		keyExchangeGroup(0x009e, b)
 	})
+}
+
+// A server that signs with the same scheme whatever the offer: the second
+// ClientHello no longer offers it, so enumeration stops after two.
+func TestSigAlgsStopOutsideTheOffer(t *testing.T) {
+	flight := append(record(recordHandshake, handshake(typeServerHello, serverHello(VersionTLS12, 0xc02f, nil, nil))),
+		record(recordHandshake, handshake(typeServerKeyExchange, ecdheSKE(0x0201, []byte{1, 2, 3})))...)
+	flight = append(flight, record(recordHandshake, handshake(typeServerHelloDone, nil))...)
+	dial := peer(t, func(c net.Conn) {
+		readHello(c)
+		c.Write(flight)
+	})
+	tab, err := cryptoref.LoadIANA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &enumerator{c: newCandidates(tab), dial: dial, o: EnumerateOptions{ConnTimeout: 2 * time.Second}}
+	e.sigAlgs(context.Background(), []uint16{0xc02f})
+	if diff := cmp.Diff([]uint16{0x0201}, e.sigSchemes); diff != "" {
+		t.Errorf("schemes (-want +got):\n%s", diff)
+	}
+	if e.sigOutside != 0x0201 || e.handshakes.Load() != 2 || len(e.errs) != 0 {
+		t.Errorf("outside 0x%04x, %d handshakes, errors %v", e.sigOutside, e.handshakes.Load(), e.errs)
+	}
+}
+
+// A signed suite whose ServerKeyExchange signature does not parse ends the
+// enumeration with an error, never a guess.
+func TestSigAlgsMalformedSignature(t *testing.T) {
+	flight := append(record(recordHandshake, handshake(typeServerHello, serverHello(VersionTLS12, 0xc02f, nil, nil))),
+		record(recordHandshake, handshake(typeServerKeyExchange, ecdheSKE(0x0804, nil)))...)
+	flight = append(flight, record(recordHandshake, handshake(typeServerHelloDone, nil))...)
+	dial := peer(t, func(c net.Conn) {
+		readHello(c)
+		c.Write(flight)
+	})
+	tab, err := cryptoref.LoadIANA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &enumerator{c: newCandidates(tab), dial: dial, o: EnumerateOptions{ConnTimeout: 2 * time.Second}}
+	e.sigAlgs(context.Background(), []uint16{0xc02f})
+	if len(e.sigSchemes) != 0 || len(e.errs) != 1 || !strings.Contains(e.errs[0], "ServerKeyExchange signature") {
+		t.Errorf("schemes %v, errors %v", e.sigSchemes, e.errs)
+	}
 }
