@@ -431,6 +431,9 @@ func (r *run) tlsDetails(ctx context.Context, dial ptls.Dialer, t plan.Target, c
 				res.TLS.SignatureAlgorithms = append(res.TLS.SignatureAlgorithms, ptls.SignatureSchemeName(s))
 			}
 		}
+		if enum.SignatureSchemesSkipped != "" {
+			r.cfg.log.Debug("signature algorithms not enumerated", "host", t.Host, "port", t.Port, "reason", enum.SignatureSchemesSkipped)
+		}
 		if enum.SignatureSchemeOutside != 0 {
 			res.errorf("TLS signature algorithms: the server signed with %s, which the ClientHello did not offer",
 				ptls.SignatureSchemeName(enum.SignatureSchemeOutside))
