@@ -50,6 +50,12 @@ func TestOpenSSLSignatureAlgorithms(t *testing.T) {
 			want: []string{"rsa_pkcs1_sha512", "rsa_pss_rsae_sha384"},
 		},
 		{
+			name: "RSA with SHA-1 allowed at security level 0",
+			opts: tlstest.OpenSSLOptions{Args: []string{"-tls1_2", "-serverpref", "-sigalgs", "RSA+SHA1:rsa_pss_rsae_sha512",
+				"-cipher", "ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0"}},
+			want: []string{"rsa_pkcs1_sha1", "rsa_pss_rsae_sha512"},
+		},
+		{
 			// OpenSSL 3.0 signs TLS 1.2 with any ECDSA hash at security
 			// level 1 except SHA-1, whatever the curve of the key.
 			name: "ECDSA P-256, OpenSSL defaults",
@@ -75,14 +81,14 @@ func TestOpenSSLSignatureAlgorithms(t *testing.T) {
 		}
 		judged := profileItems(r, "sp800-52r2", "signatureAlgorithm")
 		for _, a := range c.want {
-			if allowed, ok := judged[a]; !ok || allowed != (a != "ecdsa_sha224") {
+			if allowed, ok := judged[a]; !ok || allowed != (a != "ecdsa_sha224" && a != "rsa_pkcs1_sha1") {
 				t.Errorf("%s: sp800-52r2 judged %s %v (present %v)", c.name, a, allowed, ok)
 			}
 		}
 	}
 	// openssl s_client agrees on the ECDSA server: each reported scheme
 	// alone completes a handshake; SHA-1 and Ed25519 do not.
-	ecdsa := procs[2]
+	ecdsa := procs[3]
 	for _, a := range []struct {
 		sigalg string
 		ok     bool
