@@ -32,7 +32,7 @@ type Result struct {
 const maxAnswer = 4096
 
 // laterWait bounds the wait for an answer to every request but the first.
-const laterWait = time.Second
+const laterWait = 2 * time.Second
 
 // Requests a probe may send, named by the protocol they speak.
 const (

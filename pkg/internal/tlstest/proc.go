@@ -433,6 +433,9 @@ userdb {
   args = uid=nobody gid=nogroup home=%[1]s/home
 }
 service imap-login {
+  service_count = 0
+  process_min_avail = 2
+  client_limit = 256
   inet_listener imap {
     port = %[4]d
   }
@@ -441,6 +444,9 @@ service imap-login {
   }
 }
 service pop3-login {
+  service_count = 0
+  process_min_avail = 2
+  client_limit = 256
   inet_listener pop3 {
     port = %[5]d
   }

@@ -26,8 +26,10 @@ import (
 
 func probe(t *testing.T, caPEM []byte, targets ...plan.Target) []evidence.ProbeResult {
 	t.Helper()
+	// Generous deadlines: under CI the machine is loaded and the packaged
+	// servers (Dovecot's login processes, slapd) answer slowly.
 	p := plan.Plan{Vantage: "test", Targets: targets, CABundle: string(caPEM), Limits: plan.Limits{
-		Enumerate: true, ConnTimeout: plan.Duration(3 * time.Second), TargetTimeout: plan.Duration(30 * time.Second)}}
+		Enumerate: true, PerEndpoint: 2, ConnTimeout: plan.Duration(10 * time.Second), TargetTimeout: plan.Duration(120 * time.Second)}}
 	rep, err := runner.Run(context.Background(), p, runner.WithClientAuthWait(500*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
