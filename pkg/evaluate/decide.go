@@ -254,17 +254,41 @@ func probeSuites(pe pathEvidence, prof *cryptoref.Profile) verdict {
 			}
 		}
 	}
+	badSig := refused(t, prof.Name, "signatureAlgorithm")
 	switch {
 	case n == 0:
 		return verdict{matrix.Error, "probe: TLS offered but no cipher suite enumerated: " + errs(pe.probe), ev}
 	case len(bad) > 0:
 		return verdict{matrix.Fail, fmt.Sprintf("probe: %d of %d accepted suites not approved by %s: %s", len(bad), n, prof.Name, list(bad, 4)), ev}
+	case len(badSig) > 0:
+		return verdict{matrix.Fail, fmt.Sprintf("probe: the server signs with signature algorithms %s does not approve: %s", prof.Name, list(badSig, 3)), ev}
 	case !t.Enumerated:
 		return verdict{matrix.NotTested, fmt.Sprintf("probe: the %d suites seen are approved, but suite enumeration did not complete%s", n, enumErr(pe.probe)), ev}
 	case len(transitional) > 0:
 		return verdict{matrix.Warn, fmt.Sprintf("probe: %d transitional suites (SP 800-52r2 Appendix D, RSA key transport): %s", len(transitional), list(transitional, 4)), ev}
 	}
 	return verdict{matrix.Pass, fmt.Sprintf("probe: all %d accepted suites approved by %s", n, prof.Name), ev}
+}
+
+// refused lists the items of kind that the profile named prof refused in
+// the probe's own judgement, as "value (source)".
+func refused(t *evidence.TLSProbe, prof, kind string) []string {
+	var out []string
+	for _, pr := range t.Profiles {
+		if pr.Profile != prof {
+			continue
+		}
+		for _, it := range pr.Items {
+			if it.Kind == kind && !it.Allowed && !strings.Contains(it.Note, "derived") {
+				v := it.Value
+				if it.Source != "" {
+					v += " (" + it.Source + ")"
+				}
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }
 
 func list(xs []string, max int) string {
@@ -293,6 +317,9 @@ func (ix *index) probeCertificate(pe pathEvidence, p inventory.Path) verdict {
 		return verdict{matrix.Fail, fmt.Sprintf("probe: server certificate %q expired on %s", leaf.Subject, leaf.NotAfter.Format("2006-01-02")), ev}
 	case now.Before(leaf.NotBefore):
 		return verdict{matrix.Fail, fmt.Sprintf("probe: server certificate %q not valid before %s", leaf.Subject, leaf.NotBefore.Format("2006-01-02")), ev}
+	}
+	if bad := refused(t, ix.in.Profile.Name, "certificate"); len(bad) > 0 {
+		return verdict{matrix.Fail, fmt.Sprintf("probe: the chain of %q does not meet %s: %s", leaf.Subject, ix.in.Profile.Name, list(bad, 3)), ev}
 	}
 	vf := t.Verification
 	if vf == nil || !vf.Checked {

@@ -260,3 +260,19 @@ func TestCoverageAndRollups(t *testing.T) {
 		}
 	}
 }
+
+func TestProfileItemsJudgeCertificatesAndSignatures(t *testing.T) {
+	r := goodMTLS()
+	r.TLS.Profiles = []evidence.ProfileResult{{Profile: "sp800-52r2", Items: []evidence.ProfileItem{
+		{Kind: "certificate", Value: "SHA1-RSA", Allowed: false, Source: "SP 800-52r2 3.3.2"},
+		{Kind: "signatureAlgorithm", Value: "rsa_pkcs1_sha1", Allowed: false},
+		{Kind: "signatureAlgorithm", Value: "ecdsa_secp256r1_sha256", Allowed: false, Note: "derived, not observed"},
+	}}}
+	m, _ := Evaluate(Input{Inventory: smallInventory(), Now: now, Evidence: Evidence{Probes: &evidence.ProbeReport{Results: []evidence.ProbeResult{r}}}})
+	if c := m.Rows[0].Cell(matrix.CheckServerCertificate); c.Status != matrix.Fail || !strings.Contains(c.Reason, "SHA1-RSA") {
+		t.Errorf("SHA-1 signed chain: %+v", c)
+	}
+	if c := m.Rows[0].Cell(matrix.CheckCipherSuites); c.Status != matrix.Fail || !strings.Contains(c.Reason, "rsa_pkcs1_sha1") || strings.Contains(c.Reason, "ecdsa_secp256r1") {
+		t.Errorf("SHA-1 signatures: %+v", c)
+	}
+}
