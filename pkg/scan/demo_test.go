@@ -35,23 +35,7 @@ func TestDemo(t *testing.T) {
 			t.Errorf("the demo matrix has no %s cell", st)
 		}
 	}
-	cell := func(src, dst, check string) *matrix.Cell {
-		t.Helper()
-		for i := range m.Rows {
-			r := &m.Rows[i]
-			d := r.Destination.Namespace + "/" + r.Destination.Service + ":" + itoa(r.Destination.Port)
-			if r.Source.Namespace+"/"+r.Source.Name == src && d == dst {
-				return r.Cell(check)
-			}
-		}
-		t.Fatalf("no row %s -> %s", src, dst)
-		return nil
-	}
-	tests := []struct {
-		src, dst, check string
-		want            matrix.Status
-		reason          string
-	}{
+	expectCells(t, m, []cellWant{
 		{"shop/frontend", "payments/payments-api:8443", matrix.CheckClientCertificate, matrix.Pass, "refused"},
 		{"shop/frontend", "payments/payments-api:8443", matrix.CheckCipherSuites, matrix.Pass, "approved"},
 		{"shop/frontend", "payments/payments-api:8443", matrix.CheckServerCertificate, matrix.Pass, "trusted"},
@@ -69,13 +53,7 @@ func TestDemo(t *testing.T) {
 		{"shop/frontend", "legacy/card-network:443", matrix.CheckPlaintextRefused, matrix.NotTested, "ExternalName"},
 		{"shop/frontend", "data/postgres:5432", matrix.CheckPlaintextRefused, matrix.Pass, ""},
 		{"shop/frontend", "data/postgres:5432", matrix.CheckEncryptedOnWire, matrix.NotTested, "--pcap"},
-	}
-	for _, tt := range tests {
-		c := cell(tt.src, tt.dst, tt.check)
-		if c.Status != tt.want || !strings.Contains(c.Reason, tt.reason) {
-			t.Errorf("%s -> %s %s = %s %q, want %s containing %q", tt.src, tt.dst, tt.check, c.Status, c.Reason, tt.want, tt.reason)
-		}
-	}
+	})
 	for _, r := range m.Rows {
 		for _, c := range r.Cells {
 			if c.Reason == "" {
@@ -168,23 +146,7 @@ func TestDemoEveryEvidence(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := res.Matrix
-	cell := func(src, dst, check string) *matrix.Cell {
-		t.Helper()
-		for i := range m.Rows {
-			r := &m.Rows[i]
-			d := r.Destination.Namespace + "/" + r.Destination.Service + ":" + itoa(r.Destination.Port)
-			if r.Source.Namespace+"/"+r.Source.Name == src && d == dst {
-				return r.Cell(check)
-			}
-		}
-		t.Fatalf("no row %s -> %s", src, dst)
-		return nil
-	}
-	tests := []struct {
-		src, dst, check string
-		want            matrix.Status
-		reason          string
-	}{
+	expectCells(t, m, []cellWant{
 		{"shop/frontend", "shop/cart:7070", matrix.CheckEncryptedOnWire, matrix.Pass, "encrypted"},
 		{"shop/frontend", "payments/payments-api:8443", matrix.CheckEncryptedOnWire, matrix.Pass, "encrypted"},
 		{"payments/payments-api", "data/postgres:5432", matrix.CheckEncryptedOnWire, matrix.Pass, "encrypted"},
@@ -198,11 +160,38 @@ func TestDemoEveryEvidence(t *testing.T) {
 		{"payments/payments-api", "data/redis:6379", matrix.CheckFIPSCrypto, matrix.NotTested, "no crypto"},
 		{"shop/cart", "data/redis:6379", matrix.CheckFIPSCrypto, matrix.Fail, "cart:1.2.0 is not-validated"},
 		{"payments/payments-api", "istio-system/istiod:15012", matrix.CheckFIPSCrypto, matrix.NotTested, "offline"},
-	}
-	for _, tt := range tests {
-		c := cell(tt.src, tt.dst, tt.check)
-		if c.Status != tt.want || !strings.Contains(c.Reason, tt.reason) {
-			t.Errorf("%s -> %s %s = %s %q, want %s containing %q", tt.src, tt.dst, tt.check, c.Status, c.Reason, tt.want, tt.reason)
+	})
+}
+
+// cellWant is one cell a demo test expects: its status and a word of its
+// reason.
+type cellWant struct {
+	src, dst, check string
+	want            matrix.Status
+	reason          string
+}
+
+func expectCells(t *testing.T, m *matrix.Matrix, wants []cellWant) {
+	t.Helper()
+	for _, w := range wants {
+		c := findCell(t, m, w.src, w.dst, w.check)
+		if c.Status != w.want || !strings.Contains(c.Reason, w.reason) {
+			t.Errorf("%s -> %s %s = %s %q, want %s containing %q", w.src, w.dst, w.check, c.Status, c.Reason, w.want, w.reason)
 		}
 	}
+}
+
+// findCell returns the cell of check on the path src -> dst ("ns/name" ->
+// "ns/service:port").
+func findCell(t *testing.T, m *matrix.Matrix, src, dst, check string) *matrix.Cell {
+	t.Helper()
+	for i := range m.Rows {
+		r := &m.Rows[i]
+		d := r.Destination.Namespace + "/" + r.Destination.Service + ":" + itoa(r.Destination.Port)
+		if r.Source.Namespace+"/"+r.Source.Name == src && d == dst {
+			return r.Cell(check)
+		}
+	}
+	t.Fatalf("no row %s -> %s", src, dst)
+	return nil
 }
