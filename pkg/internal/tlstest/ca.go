@@ -41,15 +41,22 @@ const (
 // NewCA makes a CA with an ECDSA P-256 key, valid for a day.
 func NewCA(t testing.TB) *CA {
 	t.Helper()
-	key := newKey(t, ECDSAP256)
+	return selfSignedCA(t, "sc8scan test CA", newKey(t, ECDSAP256), x509.UnknownSignatureAlgorithm)
+}
+
+// selfSignedCA makes a CA around key, valid for a day, its certificate
+// signed with alg (the key's default when unknown).
+func selfSignedCA(t testing.TB, name string, key crypto.Signer, alg x509.SignatureAlgorithm) *CA {
+	t.Helper()
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "sc8scan test CA", Organization: []string{"sc8scan"}},
+		Subject:               pkix.Name{CommonName: name, Organization: []string{"sc8scan"}},
 		NotBefore:             time.Now().Add(-time.Hour),
 		NotAfter:              time.Now().Add(24 * time.Hour),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
+		SignatureAlgorithm:    alg,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
