@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -161,6 +162,52 @@ func TestDemoEveryEvidence(t *testing.T) {
 		{"shop/cart", "data/redis:6379", matrix.CheckFIPSCrypto, matrix.Fail, "cart:1.2.0 is not-validated"},
 		{"payments/payments-api", "istio-system/istiod:15012", matrix.CheckFIPSCrypto, matrix.NotTested, "offline"},
 	})
+}
+
+// TestDemoOnTheRealClock scans the demo with the lab's certificates issued
+// on the real clock, evaluated then and a year later, so that the suite
+// cannot pass only on the day it was written. The demo waivers are made to
+// run out half a year after the issue time for the same reason.
+func TestDemoOnTheRealClock(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the demo lab")
+	}
+	issued := time.Now().UTC()
+	for _, tt := range []struct {
+		name    string
+		at      time.Time
+		expired []string // waivers the matrix must list as expired
+		want    []cellWant
+	}{
+		{"at issue", issued, nil, []cellWant{
+			{"shop/frontend", "payments/payments-api:8443", matrix.CheckServerCertificate, matrix.Pass, "trusted"},
+			{"shop/frontend", "payments/ledger:9090", matrix.CheckServerCertificate, matrix.Pass, "trusted"},
+			{"shop/frontend", "legacy/legacy-billing:8443", matrix.CheckServerCertificate, matrix.Fail, "expired"},
+			{"shop/frontend", "istio-system/istio-ingressgateway:443", matrix.CheckClientCertificate, matrix.Waived, "W-2026-014"},
+		}},
+		{"a year on", issued.AddDate(1, 0, 0), []string{"W-2026-014", "W-2026-015"}, []cellWant{
+			{"shop/frontend", "payments/payments-api:8443", matrix.CheckServerCertificate, matrix.Fail, "expired"},
+			{"shop/frontend", "payments/ledger:9090", matrix.CheckServerCertificate, matrix.Fail, "expired"},
+			{"shop/frontend", "legacy/legacy-billing:8443", matrix.CheckServerCertificate, matrix.Fail, "expired"},
+			{"shop/frontend", "istio-system/istio-ingressgateway:443", matrix.CheckClientCertificate, matrix.Fail, "waiver W-2026-014 expired"},
+			// What does not depend on the clock stays as it was.
+			{"shop/frontend", "payments/payments-api:8443", matrix.CheckClientCertificate, matrix.Pass, "refused"},
+			{"shop/frontend", "data/redis:6379", matrix.CheckPlaintextRefused, matrix.Fail, "redis"},
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := lab.ScanDemo(context.Background(), "../..", issued, lab.DemoOptions{EvaluateAt: tt.at, WaiversValidFor: 180 * 24 * time.Hour})
+			if err != nil {
+				t.Fatal(err)
+			}
+			expectCells(t, res.Matrix, tt.want)
+			got := res.Matrix.ExpiredWaivers()
+			sort.Strings(got)
+			if strings.Join(got, ",") != strings.Join(tt.expired, ",") {
+				t.Errorf("expired waivers = %v, want %v", got, tt.expired)
+			}
+		})
+	}
 }
 
 // cellWant is one cell a demo test expects: its status and a word of its

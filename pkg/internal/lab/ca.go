@@ -18,21 +18,23 @@ import (
 
 // CA is a throwaway certificate authority.
 type CA struct {
-	cert *x509.Certificate
-	key  crypto.Signer
-	PEM  []byte
+	cert   *x509.Certificate
+	key    crypto.Signer
+	issued time.Time
+	PEM    []byte
 }
 
-// NewCA makes a CA valid from an hour ago for a year.
-func NewCA(name string) (*CA, error) {
+// NewCA makes a CA valid from an hour before issued for a year. issued is
+// also the time its leaves are dated from, so that whoever evaluates them
+// can be given the same clock.
+func NewCA(name string, issued time.Time) (*CA, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("generating CA key: %w", err)
 	}
-	now := time.Now()
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name, Organization: []string{"sc8scan lab"}},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(365 * 24 * time.Hour),
+		NotBefore: issued.Add(-time.Hour), NotAfter: issued.Add(365 * 24 * time.Hour),
 		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign, BasicConstraintsValid: true, IsCA: true,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
@@ -40,7 +42,7 @@ func NewCA(name string) (*CA, error) {
 		return nil, fmt.Errorf("signing CA: %w", err)
 	}
 	cert, _ := x509.ParseCertificate(der)
-	return &CA{cert: cert, key: key, PEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}, nil
+	return &CA{cert: cert, key: key, issued: issued, PEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}, nil
 }
 
 // Leaf describes a certificate to issue.
@@ -49,8 +51,8 @@ type Leaf struct {
 	DNSNames   []string
 	URIs       []string
 	RSA        bool // RSA 2048 instead of ECDSA P-256
-	NotBefore  time.Time
-	NotAfter   time.Time
+	NotBefore  time.Time // default an hour before the CA's issue time
+	NotAfter   time.Time // default 90 days after the CA's issue time
 	Client     bool
 }
 
@@ -68,10 +70,10 @@ func (ca *CA) Issue(l Leaf) (tls.Certificate, error) {
 	}
 	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
 	if l.NotBefore.IsZero() {
-		l.NotBefore = time.Now().Add(-time.Hour)
+		l.NotBefore = ca.issued.Add(-time.Hour)
 	}
 	if l.NotAfter.IsZero() {
-		l.NotAfter = time.Now().Add(90 * 24 * time.Hour)
+		l.NotAfter = ca.issued.Add(90 * 24 * time.Hour)
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: serial, Subject: pkix.Name{CommonName: l.CommonName, Organization: []string{"sc8scan lab"}},

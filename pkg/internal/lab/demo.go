@@ -62,9 +62,10 @@ type Lab struct {
 	Specs     []Spec
 }
 
-// Start starts one endpoint per spec.
-func Start(specs []Spec) (*Lab, error) {
-	ca, err := NewCA("sc8scan demo lab CA")
+// Start starts one endpoint per spec, with certificates issued at issued
+// (pass the evaluation time of the scan that will judge them, or time.Now()).
+func Start(specs []Spec, issued time.Time) (*Lab, error) {
+	ca, err := NewCA("sc8scan demo lab CA", issued)
 	if err != nil {
 		return nil, err
 	}
@@ -94,8 +95,8 @@ func (l *Lab) tlsConfig(s Spec) (*tls.Config, error) {
 	leaf := Leaf{CommonName: dns, DNSNames: append([]string{dns, s.Service + "." + s.Namespace + ".svc"}, s.Names...), RSA: s.RSA,
 		URIs: []string{fmt.Sprintf("spiffe://cluster.local/ns/%s/sa/%s", s.Namespace, s.Service)}}
 	if s.Expired {
-		leaf.NotBefore = time.Now().Add(-3 * 365 * 24 * time.Hour)
-		leaf.NotAfter = time.Now().Add(-30 * 24 * time.Hour)
+		leaf.NotBefore = l.CA.issued.Add(-3 * 365 * 24 * time.Hour)
+		leaf.NotAfter = l.CA.issued.Add(-30 * 24 * time.Hour)
 	}
 	cert, err := l.CA.Issue(leaf)
 	if err != nil {

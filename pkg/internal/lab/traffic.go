@@ -85,7 +85,7 @@ func Addresses(cs []Conversation) []string {
 // starts each server on its pod IP and dials it from the client's pod IP.
 // Every address must already be assigned to an interface.
 func RunTraffic(ctx context.Context, cs []Conversation) error {
-	ca, err := NewCA("sc8scan demo mesh CA")
+	ca, err := NewCA("sc8scan demo mesh CA", time.Now())
 	if err != nil {
 		return err
 	}

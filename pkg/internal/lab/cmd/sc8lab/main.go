@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
+	"time"
 
 	"github.com/sc8scan/sc8scan/pkg/internal/lab"
 )
@@ -62,7 +63,7 @@ func main() {
 }
 
 func run(ctx context.Context, out string, cmd []string) int {
-	l, err := lab.Start(lab.DemoSpecs())
+	l, err := lab.Start(lab.DemoSpecs(), time.Now())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "lab:", err)
 		return 1
