@@ -50,7 +50,7 @@ type Leaf struct {
 	CommonName string
 	DNSNames   []string
 	URIs       []string
-	RSA        bool // RSA 2048 instead of ECDSA P-256
+	RSA        bool      // RSA 2048 instead of ECDSA P-256
 	NotBefore  time.Time // default an hour before the CA's issue time
 	NotAfter   time.Time // default 90 days after the CA's issue time
 	Client     bool
