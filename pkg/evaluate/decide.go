@@ -19,6 +19,9 @@ type pathEvidence struct {
 	policyID string
 	flows    []*evidence.Flow
 	flowIDs  []string
+	// refusal, when set, is the declared policy that explains why the
+	// probe was reset on every connection (see meshRefusal).
+	refusal string
 }
 
 func (ix *index) gather(p inventory.Path) pathEvidence {
@@ -82,6 +85,7 @@ func set(row *matrix.Row, check string, vs ...verdict) {
 
 func (ix *index) decide(row *matrix.Row, p inventory.Path) {
 	pe := ix.gather(p)
+	pe.refusal = meshRefusal(pe, row)
 	if s := ix.services[p.Destination]; s != nil && s.ExternalName != "" && pe.probe == nil {
 		for i := range row.Cells {
 			c := &row.Cells[i]
@@ -109,10 +113,31 @@ func probeTLS(pe pathEvidence) (*evidence.TLSProbe, verdict, bool) {
 		return nil, verdict{}, false
 	}
 	t := &pe.probe.TLS
+	if !t.Tested && pe.refusal != "" {
+		return nil, verdict{matrix.NotTested, fmt.Sprintf("refused from outside the mesh; needs an in-mesh vantage (every connection from %s was reset, as %s declares)", vantage(pe.probe), pe.refusal), []string{pe.probeID, pe.policyID}}, false
+	}
 	if !t.Tested {
 		return nil, verdict{matrix.Error, "probe could not test TLS: " + errs(pe.probe), []string{pe.probeID}}, false
 	}
 	return t, verdict{}, true
+}
+
+// meshRefusal explains a probe that was reset on every connection by the
+// declared policy, or returns "": a meshed server (sidecar or ambient) in
+// mode STRICT with no plaintext way in turns away a client from outside the
+// mesh before anything is said, which is the refusal the policy declares
+// (ztunnel for ambient; a sidecar's inbound listener, which has no filter
+// chain for cleartext under STRICT). Anything else that resets every
+// connection stays an ERROR: nothing declared says why.
+func meshRefusal(pe pathEvidence, row *matrix.Row) string {
+	r, p := pe.probe, pe.policy
+	if r == nil || p == nil || !r.ResetAll || r.TLS.Tested || r.Plaintext.Tested {
+		return ""
+	}
+	if !meshedDestination(row) || p.Server.Mode != "STRICT" || p.PlaintextAccepted {
+		return ""
+	}
+	return fmt.Sprintf("%s mode STRICT%s", row.Destination.Mesh, by(p.Server.Policy))
 }
 
 func errs(r *evidence.ProbeResult) string {
@@ -133,6 +158,8 @@ func probePlaintext(pe pathEvidence) verdict {
 	}
 	ev := []string{pe.probeID}
 	switch {
+	case !r.Plaintext.Tested && pe.refusal != "":
+		return verdict{matrix.Pass, fmt.Sprintf("probe from %s: every connection to %s was reset before any answer, TLS and cleartext alike: the refusal that %s declares", vantage(r), target(r), pe.refusal), append(ev, pe.policyID)}
 	case !r.Plaintext.Tested:
 		return verdict{matrix.Error, "probe could not test plaintext: " + errs(r), ev}
 	case r.Plaintext.Accepted:
@@ -664,6 +691,9 @@ func agreement(pe pathEvidence, row *matrix.Row) verdict {
 	var fails, warns, agrees []string
 	if r := pe.probe; r != nil {
 		ev = append(ev, pe.probeID)
+		if pe.refusal != "" {
+			agrees = append(agrees, "every connection from outside the mesh was reset, as "+pe.refusal+" declares")
+		}
 		if r.Plaintext.Tested {
 			switch {
 			case r.Plaintext.Accepted && !p.PlaintextAccepted:

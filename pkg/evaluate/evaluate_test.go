@@ -276,3 +276,68 @@ func TestProfileItemsJudgeCertificatesAndSignatures(t *testing.T) {
 		t.Errorf("SHA-1 signatures: %+v", c)
 	}
 }
+
+// TestResetFromOutsideTheMesh: a port that resets every connection of the
+// out-of-mesh probe is refusing it when a declared STRICT policy on a meshed
+// server explains the resets (ztunnel under ambient STRICT; a sidecar's
+// inbound listener has no cleartext filter chain under STRICT). PLAIN then
+// passes on the reset and the TLS checks need an in-mesh vantage; without
+// such a policy the resets stay an ERROR.
+func TestResetFromOutsideTheMesh(t *testing.T) {
+	reset := evidence.ProbeResult{
+		Target:   evidence.Target{Host: "127.0.0.1", Port: 40001, Service: &evidence.ServicePort{Namespace: "b", Name: "api", Port: 8443}},
+		TLS:      evidence.TLSProbe{ClientAuth: "unknown"},
+		Errors:   []string{"TLS: server refused the ClientHello: connection reset by peer", "plaintext: no recognised cleartext answer"},
+		ResetAll: true,
+	}
+	silent := reset
+	silent.ResetAll = false
+	strict := func(mesh string, plaintext bool, mode string) func(*inventory.Inventory, *evidence.PolicyReport) {
+		return func(inv *inventory.Inventory, pr *evidence.PolicyReport) {
+			inv.Workloads[1].Mesh.Kind = mesh
+			pr.Paths = []evidence.PolicyPath{{PathID: inv.Paths[0].ID, Server: evidence.PolicySide{Mode: mode, Policy: "b/default"},
+				Client: evidence.PolicySide{Mode: "ISTIO_MUTUAL"}, Expected: "mtls", PlaintextAccepted: plaintext}}
+		}
+	}
+	probeChecks := []string{matrix.CheckTLSMinVersion, matrix.CheckCipherSuites, matrix.CheckServerCertificate, matrix.CheckClientCertificate}
+	for _, tt := range []struct {
+		name      string
+		probe     evidence.ProbeResult
+		setup     func(*inventory.Inventory, *evidence.PolicyReport)
+		plain     matrix.Status
+		tlsChecks matrix.Status
+		reason    string // in the TLS checks' reasons
+	}{
+		{"ambient STRICT", reset, strict("ambient", false, "STRICT"), matrix.Pass, matrix.NotTested, "needs an in-mesh vantage"},
+		{"sidecar STRICT", reset, strict("sidecar", false, "STRICT"), matrix.Pass, matrix.NotTested, "needs an in-mesh vantage"},
+		{"PERMISSIVE does not explain resets", reset, strict("sidecar", true, "PERMISSIVE"), matrix.Error, matrix.Error, "reset"},
+		{"STRICT on a server outside the mesh", reset, strict("none", false, "STRICT"), matrix.Error, matrix.Error, "reset"},
+		{"no policy evidence", reset, func(*inventory.Inventory, *evidence.PolicyReport) {}, matrix.Error, matrix.Error, "reset"},
+		{"silence is not a refusal", silent, strict("ambient", false, "STRICT"), matrix.Error, matrix.Error, "reset"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			inv := smallInventory()
+			pr := &evidence.PolicyReport{}
+			tt.setup(inv, pr)
+			ev := Evidence{Probes: &evidence.ProbeReport{Results: []evidence.ProbeResult{tt.probe}}}
+			if len(pr.Paths) > 0 {
+				ev.Policy = pr
+			}
+			m, err := Evaluate(Input{Inventory: inv, Now: now, Evidence: ev})
+			if err != nil {
+				t.Fatal(err)
+			}
+			row := &m.Rows[0]
+			if c := row.Cell(matrix.CheckPlaintextRefused); c.Status != tt.plain {
+				t.Errorf("PLAIN = %s %q, want %s", c.Status, c.Reason, tt.plain)
+			} else if tt.plain == matrix.Pass && (!strings.Contains(c.Reason, "reset") || !strings.Contains(c.Reason, "STRICT by b/default")) {
+				t.Errorf("PLAIN reason %q should give the reset as evidence and the policy as explanation", c.Reason)
+			}
+			for _, check := range probeChecks {
+				if c := row.Cell(check); c.Status != tt.tlsChecks || !strings.Contains(c.Reason, tt.reason) {
+					t.Errorf("%s = %s %q, want %s containing %q", check, c.Status, c.Reason, tt.tlsChecks, tt.reason)
+				}
+			}
+		})
+	}
+}

@@ -20,7 +20,13 @@ type ProbeResult struct {
 	SSH      *SSHProbe `json:"ssh,omitempty"`
 	// Errors are per-target failures, in words; an empty list does not mean
 	// every check ran (see the Tested fields).
-	Errors   []string  `json:"errors"`
+	Errors []string `json:"errors"`
+	// ResetAll is true when the port accepted TCP connections and reset or
+	// closed every one before answering, the ClientHello and each
+	// cleartext request alike: what a mesh proxy does to a client from
+	// outside the mesh under STRICT. The Tested fields stay false; whether
+	// this is a refusal or a fault is for evaluate to say with the policy.
+	ResetAll bool      `json:"resetAll,omitempty"`
 	Started  time.Time `json:"started"`
 	Duration string    `json:"duration"`
 }

@@ -54,6 +54,13 @@ func TestDemo(t *testing.T) {
 		{"shop/frontend", "legacy/card-network:443", matrix.CheckPlaintextRefused, matrix.NotTested, "ExternalName"},
 		{"shop/frontend", "data/postgres:5432", matrix.CheckPlaintextRefused, matrix.Pass, ""},
 		{"shop/frontend", "data/postgres:5432", matrix.CheckEncryptedOnWire, matrix.NotTested, "--pcap"},
+		// auth/idp is ambient STRICT: ztunnel resets the out-of-mesh probe,
+		// which is the refusal the policy declares.
+		{"shop/frontend", "auth/idp:8443", matrix.CheckPlaintextRefused, matrix.Pass, "reset"},
+		{"shop/frontend", "auth/idp:8443", matrix.CheckTLSMinVersion, matrix.NotTested, "needs an in-mesh vantage"},
+		{"shop/frontend", "auth/idp:8443", matrix.CheckCipherSuites, matrix.NotTested, "needs an in-mesh vantage"},
+		{"shop/frontend", "auth/idp:8443", matrix.CheckServerCertificate, matrix.NotTested, "needs an in-mesh vantage"},
+		{"shop/frontend", "auth/idp:8443", matrix.CheckClientCertificate, matrix.NotTested, "needs an in-mesh vantage"},
 	})
 	for _, r := range m.Rows {
 		for _, c := range r.Cells {

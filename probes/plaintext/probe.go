@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -22,6 +23,10 @@ type Result struct {
 	// silence: no cleartext answer, which means "refused" only if the port
 	// is known to speak something else (TLS).
 	Closed bool
+	// Reset is true when every request was met with a reset or a close
+	// before any byte came back (not silence): the port accepts TCP and
+	// then turns the client away, as a mesh proxy does under STRICT.
+	Reset bool
 	// Attempts describe what was tried, for errors.
 	Attempts []string
 	// DialErr is set when no connection could be made at all.
@@ -49,7 +54,7 @@ const (
 // within timeout.
 func Probe(ctx context.Context, dial func(context.Context) (net.Conn, error), hint, host string, timeout time.Duration) Result {
 	var r Result
-	closed := 0
+	closed, resets := 0, 0
 	order := requestOrder(hint)
 	for i, req := range order {
 		if ctx.Err() != nil {
@@ -90,12 +95,23 @@ func Probe(ctx context.Context, dial func(context.Context) (net.Conn, error), hi
 		case err != nil && len(b) == 0:
 			r.Attempts = append(r.Attempts, fmt.Sprintf("%s: %v", req, err))
 			closed++
+			if IsReset(err) {
+				resets++
+			}
 		case len(b) > 0:
 			r.Attempts = append(r.Attempts, fmt.Sprintf("%s: %d unrecognised bytes", req, len(b)))
 		}
 	}
 	r.Closed = closed == len(order)
+	r.Reset = len(order) > 0 && resets == len(order)
 	return r
+}
+
+// IsReset reports whether err is a connection the peer reset or closed
+// before sending anything: ECONNRESET, EOF or an unexpected EOF (a timeout
+// is silence, not a reset).
+func IsReset(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 func requestOrder(hint string) []string {

@@ -258,8 +258,11 @@ func (r *run) probe(ctx context.Context, t plan.Target, res *result) {
 		// is the conclusion.
 		res.TLS.Tested = true
 	case cls == nil:
-		// No conclusion; Tested stays false.
+		// No conclusion; Tested stays false. A port that resets the
+		// ClientHello and every cleartext request says so as a fact.
 		res.errorf("TLS: %v", describe(clsErr, r.connTimeout()))
+		plainReset := pr.Reset || t.Scheme == "tls" || t.Scheme == "https"
+		res.ResetAll = plaintext.IsReset(clsErr) && plainReset
 	case cls.TLS:
 		res.TLS.Tested, res.TLS.Offered = true, true
 	case cls.NotTLS != nil:

@@ -204,10 +204,14 @@ func TestBadPeers(t *testing.T) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	closedH, closedP := hostPort(t, ln.Addr())
 	ln.Close()
+	hangupH, hangupP := rawServer(t, func(c net.Conn) { c.Read(make([]byte, 1)) }) // reads, then closes
 	targets := []plan.Target{
 		{Host: silentH, Port: silentP}, {Host: garbageH, Port: garbageP}, {Host: resetH, Port: resetP},
-		{Host: closedH, Port: closedP}, {Host: "no-such-host.invalid", Port: 443},
+		{Host: closedH, Port: closedP}, {Host: "no-such-host.invalid", Port: 443}, {Host: hangupH, Port: hangupP},
 	}
+	// Only the ports that accept and then drop every connection are
+	// "reset all": silence, garbage and a closed port are something else.
+	wantResetAll := []bool{false, false, true, false, false, true}
 	// Tests reach only loopback: name lookups fail without asking a DNS
 	// server.
 	noDNS := &net.Resolver{PreferGo: true, Dial: func(context.Context, string, string) (net.Conn, error) {
@@ -231,6 +235,9 @@ func TestBadPeers(t *testing.T) {
 		}
 		if len(r.Errors) == 0 {
 			t.Errorf("target %d: no error recorded", i)
+		}
+		if r.ResetAll != wantResetAll[i] {
+			t.Errorf("target %d: resetAll %v, want %v (errors %v)", i, r.ResetAll, wantResetAll[i], r.Errors)
 		}
 	}
 	if got := strings.Join(rep.Results[3].Errors, " "); !strings.Contains(got, "connection refused") {
