@@ -21,8 +21,13 @@ dir="${SC8_KUBE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sc8scan/kube/$KUBE_VERSION}
 
 built() {
 	[ -x "$dir/kube-apiserver" ] && [ -x "$dir/etcd" ] || return 1
-	"$dir/kube-apiserver" --version 2>/dev/null | grep -qx "Kubernetes $KUBE_VERSION" || return 1
-	"$dir/etcd" --version 2>/dev/null | grep -qx "etcd Version: $ETCD_VERSION" || return 1
+	# Read the whole output before matching: grep -q stops at the first
+	# match, and under pipefail the writer's SIGPIPE would fail the check.
+	local kv ev
+	kv="$("$dir/kube-apiserver" --version 2>/dev/null)" || return 1
+	ev="$("$dir/etcd" --version 2>/dev/null)" || return 1
+	grep -qx "Kubernetes $KUBE_VERSION" <<<"$kv" || return 1
+	grep -qx "etcd Version: $ETCD_VERSION" <<<"$ev" || return 1
 }
 
 mode="${1:-build}"
