@@ -25,6 +25,20 @@ type builder struct {
 	// owners maps ReplicaSet and Job references to their controller.
 	owners map[inventory.WorkloadRef]inventory.WorkloadRef
 	seen   map[string]string // kind/ns/name -> first source
+	// podMesh holds the membership each pod of a workload shows.
+	podMesh map[inventory.WorkloadRef][]podMembership
+	// injectors are the injector revisions and tags the dump's
+	// MutatingWebhookConfigurations name (istio.io/rev, istio.io/tag);
+	// sawInjector is false when the dump holds none, and revision labels
+	// are then taken at their word.
+	injectors   map[string]bool
+	sawInjector bool
+}
+
+// podMembership is one pod's own evidence of mesh membership.
+type podMembership struct {
+	pod  string
+	mesh inventory.Mesh
 }
 
 func newBuilder(o *options) *builder {
@@ -35,6 +49,8 @@ func newBuilder(o *options) *builder {
 		workloads:  map[inventory.WorkloadRef]*inventory.Workload{},
 		owners:     map[inventory.WorkloadRef]inventory.WorkloadRef{},
 		seen:       map[string]string{},
+		podMesh:    map[inventory.WorkloadRef][]podMembership{},
+		injectors:  map[string]bool{},
 	}
 }
 
@@ -90,6 +106,9 @@ func (b *builder) build(objs []Decoded) *inventory.Inventory {
 		case *discoveryv1.EndpointSlice:
 			slices = append(slices, o)
 		default:
+			if d.GVK.Kind == "MutatingWebhookConfiguration" {
+				b.injector(d.Object)
+			}
 			b.inv.Objects = append(b.inv.Objects, inventory.Object{
 				APIVersion: d.GVK.GroupVersion().String(), Kind: d.GVK.Kind,
 				Namespace: d.Namespace, Name: d.Name, Source: d.Source, Raw: d.Raw,
@@ -100,17 +119,16 @@ func (b *builder) build(objs []Decoded) *inventory.Inventory {
 	for _, p := range pods {
 		b.pod(p)
 	}
-	// Mesh membership, once namespaces and pods are known.
-	for _, w := range b.workloads {
-		if w.Mesh.Kind == "" {
-			w.Mesh = b.meshOfTemplate(w.Namespace, w.PodLabels, w.PodAnnotations, w.Containers, w.InitContainers)
+	// Mesh membership, once namespaces and pods are known: the pods decide
+	// (the worst of them), the template only predicts when none is here.
+	for ref, w := range b.workloads {
+		if pods := b.podMesh[ref]; len(pods) > 0 {
+			w.Mesh = worstPod(pods)
+			continue
 		}
-	}
-	for i := range b.inv.Pods {
-		p := &b.inv.Pods[i]
-		if w := b.workloads[p.Owner]; w != nil {
-			p.Mesh = w.Mesh
-		}
+		m := b.meshOfTemplate(w.Namespace, w.PodLabels, w.PodAnnotations, w.Containers, w.InitContainers)
+		m.Reason = "predicted from " + m.Reason + " (no pod in the dump)"
+		w.Mesh = m
 	}
 	for _, w := range b.workloads {
 		sort.Strings(w.Pods)
@@ -274,12 +292,10 @@ func (b *builder) pod(pa *podAt) {
 		b.workloads[owner] = w
 	}
 	w.Pods = append(w.Pods, p.Name)
-	// A running pod is the best evidence of mesh membership: the injector
-	// has already decided.
-	m := b.meshOfTemplate(p.Namespace, p.Labels, p.Annotations, containers(p.Spec.Containers), containers(p.Spec.InitContainers))
-	if hasSidecar(p.Spec.Containers, p.Spec.InitContainers) || w.Mesh.Kind == "" {
-		w.Mesh = m
-	}
+	// A pod is the evidence of mesh membership: the injector and the CNI
+	// have already decided, whatever the labels ask for.
+	m := b.meshOfPod(p)
+	b.podMesh[owner] = append(b.podMesh[owner], podMembership{p.Name, m})
 	ip := inventory.Pod{
 		Namespace: p.Namespace, Name: p.Name, IP: p.Status.PodIP, Node: p.Spec.NodeName,
 		HostNetwork: p.Spec.HostNetwork, Labels: p.Labels, Annotations: p.Annotations, Owner: owner, Mesh: m,
@@ -290,13 +306,128 @@ func (b *builder) pod(pa *podAt) {
 	b.inv.Pods = append(b.inv.Pods, ip)
 }
 
-func hasSidecar(cs, init []corev1.Container) bool {
-	for _, c := range append(append([]corev1.Container{}, cs...), init...) {
-		if c.Name == "istio-proxy" || c.Name == "linkerd-proxy" {
-			return true
+// injector records the revision or tag of an Istio sidecar injector
+// webhook configuration.
+func (b *builder) injector(o any) {
+	mo, ok := o.(metav1.Object)
+	if !ok {
+		return
+	}
+	l := mo.GetLabels()
+	rev, tag := l["istio.io/rev"], l["istio.io/tag"]
+	if rev == "" && tag == "" && !strings.Contains(mo.GetName(), "istio-sidecar-injector") && !strings.Contains(mo.GetName(), "istio-revision-tag") {
+		return
+	}
+	b.sawInjector = true
+	if rev == "" {
+		rev = "default"
+	}
+	b.injectors[rev] = true
+	if tag != "" {
+		b.injectors[tag] = true
+	}
+}
+
+// meshOfPod reads membership from the pod itself, following Istio: a
+// sidecar is an istio-proxy container, or an istio-proxy init container
+// (the native sidecar of Kubernetes 1.29 and later), put there by the
+// injector, which records itself in sidecar.istio.io/status; ambient is
+// the ambient.istio.io/redirection=enabled annotation the CNI node agent
+// sets once it redirects the pod's traffic to ztunnel. A pod with neither is
+// not in the mesh, whatever its namespace or labels ask for: it was created
+// before injection was turned on, or the webhook or CNI skipped it.
+func (b *builder) meshOfPod(p *corev1.Pod) inventory.Mesh {
+	m := inventory.Mesh{Kind: inventory.MeshNone, ExcludeInboundPorts: excludedPorts(p.Annotations)}
+	name := "pod " + p.Name
+	for _, c := range p.Spec.Containers {
+		switch c.Name {
+		case "istio-proxy":
+			m.Kind, m.Reason = inventory.MeshSidecar, name+" runs an istio-proxy container"
+			return m
+		case "linkerd-proxy":
+			m.Kind, m.Reason = inventory.MeshSidecar, name+" runs a linkerd-proxy container"
+			return m
 		}
 	}
-	return false
+	for _, c := range p.Spec.InitContainers {
+		if (c.Name == "istio-proxy" || c.Name == "linkerd-proxy") && c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
+			m.Kind, m.Reason = inventory.MeshSidecar, name+" runs "+c.Name+" as a native sidecar (init container, restartPolicy Always)"
+			return m
+		}
+	}
+	if p.Labels["istio.io/dataplane-mode"] != "none" && p.Annotations["ambient.istio.io/redirection"] == "enabled" {
+		m.Kind, m.Reason = inventory.MeshAmbient, name+" is redirected to ztunnel (ambient.istio.io/redirection=enabled)"
+		return m
+	}
+	// Not in the mesh: say what the labels asked for, if anything.
+	pred := b.meshOfTemplate(p.Namespace, p.Labels, p.Annotations, nil, nil)
+	_, status := p.Annotations["sidecar.istio.io/status"]
+	switch {
+	case status:
+		m.Reason = name + " has sidecar.istio.io/status but no istio-proxy container"
+	case pred.Kind == inventory.MeshSidecar:
+		m.Reason = name + " has no proxy container although " + pred.Reason + " asks for injection (created before injection was on, or skipped by the webhook)"
+	case pred.Kind == inventory.MeshAmbient:
+		m.Reason = name + " is not redirected to ztunnel (no ambient.istio.io/redirection=enabled) although " + pred.Reason + " asks for ambient"
+	default:
+		m.Reason = name + ": " + pred.Reason
+	}
+	return m
+}
+
+// meshRank orders membership from the worst reading: no mesh, then
+// ambient (mTLS by ztunnel, without a sidecar's L7 policy), then sidecar.
+func meshRank(kind string) int {
+	switch kind {
+	case inventory.MeshSidecar:
+		return 2
+	case inventory.MeshAmbient:
+		return 1
+	}
+	return 0
+}
+
+// worstPod judges a workload by its worst pod: during a rollout some pods
+// may be injected and others not, and a client may reach any of them.
+func worstPod(pods []podMembership) inventory.Mesh {
+	w := 0
+	same := 0
+	var excluded []int32
+	seen := map[int32]bool{}
+	for i, p := range pods {
+		if meshRank(p.mesh.Kind) < meshRank(pods[w].mesh.Kind) {
+			w = i
+		}
+		for _, port := range p.mesh.ExcludeInboundPorts {
+			if !seen[port] {
+				seen[port] = true
+				excluded = append(excluded, port)
+			}
+		}
+	}
+	for _, p := range pods {
+		if p.mesh.Kind == pods[w].mesh.Kind {
+			same++
+		}
+	}
+	m := pods[w].mesh
+	m.ExcludeInboundPorts = excluded
+	if same < len(pods) {
+		m.Reason = fmt.Sprintf("judged by its worst pod: %d of %d pods %s; %s", same, len(pods), pods[w].mesh.Kind, m.Reason)
+	}
+	return m
+}
+
+func excludedPorts(ann map[string]string) []int32 {
+	var out []int32
+	if v := ann["traffic.sidecar.istio.io/excludeInboundPorts"]; v != "" {
+		for _, f := range strings.Split(v, ",") {
+			if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil {
+				out = append(out, int32(n))
+			}
+		}
+	}
+	return out
 }
 
 // meshOfTemplate decides mesh membership from a pod (template) and its
@@ -306,14 +437,7 @@ func hasSidecar(cs, init []corev1.Container) bool {
 // istio-injection or istio.io/rev label; ambient is istio.io/dataplane-mode=
 // ambient on the namespace or pod, unless the pod says none.
 func (b *builder) meshOfTemplate(ns string, podLabels, podAnn map[string]string, cs, init []inventory.Container) inventory.Mesh {
-	m := inventory.Mesh{Kind: inventory.MeshNone}
-	if v := podAnn["traffic.sidecar.istio.io/excludeInboundPorts"]; v != "" {
-		for _, f := range strings.Split(v, ",") {
-			if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil {
-				m.ExcludeInboundPorts = append(m.ExcludeInboundPorts, int32(n))
-			}
-		}
-	}
+	m := inventory.Mesh{Kind: inventory.MeshNone, ExcludeInboundPorts: excludedPorts(podAnn)}
 	for _, c := range append(append([]inventory.Container{}, cs...), init...) {
 		switch c.Name {
 		case "istio-proxy":
@@ -343,14 +467,18 @@ func (b *builder) meshOfTemplate(ns string, podLabels, podAnn map[string]string,
 	case nsInject == "enabled":
 		m.Kind, m.Reason = inventory.MeshSidecar, "namespace label istio-injection=enabled"
 		return m
+	case nsRev && !b.knownRevision(nsLabels["istio.io/rev"]):
+		m.Reason = "namespace label istio.io/rev=" + nsLabels["istio.io/rev"] + " names no injector revision or tag in the dump"
 	case nsRev:
-		m.Kind, m.Reason = inventory.MeshSidecar, "namespace label istio.io/rev="+nsLabels["istio.io/rev"]
+		m.Kind, m.Reason = inventory.MeshSidecar, "namespace label istio.io/rev="+nsLabels["istio.io/rev"]+b.revisionNote()
 		return m
 	case podSays && podInject == "true":
 		m.Kind, m.Reason = inventory.MeshSidecar, "pod label sidecar.istio.io/inject=true"
 		return m
+	case podRev && !b.knownRevision(podLabels["istio.io/rev"]):
+		m.Reason = "pod label istio.io/rev=" + podLabels["istio.io/rev"] + " names no injector revision or tag in the dump"
 	case podRev:
-		m.Kind, m.Reason = inventory.MeshSidecar, "pod label istio.io/rev="+podLabels["istio.io/rev"]
+		m.Kind, m.Reason = inventory.MeshSidecar, "pod label istio.io/rev="+podLabels["istio.io/rev"]+b.revisionNote()
 		return m
 	}
 	if v := podAnn["linkerd.io/inject"]; v == "enabled" {
@@ -508,4 +636,18 @@ func (b *builder) paths() {
 			}
 		}
 	}
+}
+
+// knownRevision reports whether an istio.io/rev value selects an injector:
+// a revision or a revision tag of a webhook configuration in the dump, or
+// anything when the dump holds no injector configuration to judge by.
+func (b *builder) knownRevision(rev string) bool {
+	return !b.sawInjector || b.injectors[rev]
+}
+
+func (b *builder) revisionNote() string {
+	if b.sawInjector {
+		return ""
+	}
+	return " (no injector webhook configuration in the dump to check the revision against)"
 }
