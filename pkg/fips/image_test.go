@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"os"
@@ -351,7 +352,7 @@ func TestTwoGigabyteLayer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if im.Verdict != VerdictUnknown || len(im.Errors) != 1 || !strings.Contains(im.Errors[0], "larger than the limit of 2147483647 bytes") {
+	if im.Verdict != VerdictUnknown || len(im.Errors) != 1 || !strings.Contains(im.Errors[0], "larger than the limit of 2147483647 bytes") || !strings.Contains(im.Errors[0], "layer 1 of 1") {
 		t.Errorf("verdict %s errors %q", im.Verdict, im.Errors)
 	}
 }
@@ -500,5 +501,82 @@ func TestHostileArchives(t *testing.T) {
 		if im.Verdict != VerdictUnknown || len(im.Errors) == 0 {
 			t.Errorf("%s: verdict %s errors %v", refs[i], im.Verdict, im.Errors)
 		}
+	}
+}
+
+// TestRefusedLayerOthersJudged: a layer refused by a limit, or corrupt,
+// between two readable layers does not hide their binaries: both are judged
+// and listed, the image's verdict is unknown (the refused layer could have
+// added, replaced or whited out files), and the error names the layer, its
+// digest and the limit.
+func TestRefusedLayerOthersJudged(t *testing.T) {
+	std := goBin(t, imagebuild.GoBuild{Dir: "crypto"})
+	fips := goBin(t, imagebuild.GoBuild{Dir: "crypto", GOFIPS140: "v1.0.0"})
+	mk := func(files ...imagebuild.File) v1.Layer {
+		l, err := imagebuild.Layer(files...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	bomb := func() []byte { // 256 MiB of zeros, about 256 KiB compressed
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		tw := tar.NewWriter(zw)
+		tw.WriteHeader(&tar.Header{Name: "zeros", Typeflag: tar.TypeReg, Size: 256 << 20, Mode: 0o644})
+		zero := make([]byte, 1<<20)
+		for i := 0; i < 256; i++ {
+			tw.Write(zero)
+		}
+		tw.Close()
+		zw.Close()
+		return buf.Bytes()
+	}
+	var many []*tar.Header
+	for i := 0; i < 40; i++ {
+		many = append(many, &tar.Header{Name: fmt.Sprintf("d%02d", i), Typeflag: tar.TypeDir, Mode: 0o755})
+	}
+	limits := DefaultLimits()
+	limits.MaxLayerBytes = 64 << 20
+	limits.MaxEntries = 30
+	for _, tt := range []struct {
+		name   string
+		middle []byte
+		errHas string
+	}{
+		{"gzip bomb", bomb(), "decompressed is larger than the limit of 67108864 bytes"},
+		{"corrupt gzip", append([]byte{0x1f, 0x8b, 8, 0}, bytes.Repeat([]byte{0xff}, 100)...), "layer 2 of 3"},
+		{"corrupt tar", gz(t, bytes.Repeat([]byte("not a tar header "), 64)), "layer 2 of 3"},
+		{"over the entry cap", gz(t, tarOf(t, many...)), "more than 30 tar entries"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			middle := static.NewLayer(tt.middle, types.OCILayer)
+			d, _ := middle.Digest()
+			img, err := imagebuild.Image("linux/amd64", nil,
+				mk(imagebuild.File{Path: "bin/fips", Source: fips}), middle, mk(imagebuild.File{Path: "bin/std", Source: std}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			im, err := InspectImage(context.Background(), tt.name, img, WithLimits(limits), WithTime(testDay))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []binSummary
+			for _, b := range im.Binaries {
+				got = append(got, binSummary{b.Path, b.Backend, b.Verdict})
+			}
+			want := []binSummary{{"/bin/fips", BackendGoFIPS140, VerdictValidated}, {"/bin/std", BackendGoStd, VerdictNotValidated}}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("binaries (-want +got):\n%s", diff)
+			}
+			if im.Verdict != VerdictUnknown {
+				t.Errorf("verdict %s, want unknown", im.Verdict)
+			}
+			errs := strings.Join(im.Errors, "\n")
+			if len(im.Errors) != 2 || !strings.Contains(im.Errors[0], "layer 2 of 3") || !strings.Contains(im.Errors[0], d.String()) ||
+				!strings.Contains(im.Errors[0], tt.errHas) || !strings.Contains(im.Errors[1], "whiteout") {
+				t.Errorf("errors should name layer 2 of 3, %s and %q, then why the verdict is unknown:\n%s", d, tt.errHas, errs)
+			}
+		})
 	}
 }

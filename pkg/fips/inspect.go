@@ -103,15 +103,17 @@ func inspect(ctx context.Context, ref string, img v1.Image, o *options, cat *cry
 	fs := newRootfs(o.limits)
 	fs.ctx, fs.byDiffID = ctx, byDiffID
 	start := time.Now()
-	err = fs.readLayers(layers)
-	o.logger.Debug("read layers", "ref", ref, "layers", len(layers), "entries", fs.entries, "bytes", fs.bytes, "took", time.Since(start))
+	missing := fs.readLayers(layers)
+	o.logger.Debug("read layers", "ref", ref, "layers", len(layers), "entries", fs.entries, "bytes", fs.bytes, "took", time.Since(start), "unread", len(missing))
 	out.Entries, out.Bytes, out.Warnings = fs.entries, fs.bytes, fs.warnings
-	if err != nil {
+	for _, err := range missing {
 		if errors.Is(err, errLimit) {
 			err = fmt.Errorf("%w (raise it with WithLimits / --max-* flags)", err)
 		}
 		out.Errors = append(out.Errors, err.Error())
-		return out
+	}
+	if len(missing) > 0 && (len(missing) == len(layers) || errors.Is(missing[0], context.Canceled) || errors.Is(missing[0], context.DeadlineExceeded)) {
+		return out // nothing was read: nothing to judge
 	}
 	j := &judge{fs: fs, cat: cat, now: o.now, env: map[string]string{}, envFrom: map[string]string{}, hostFIPS: o.hostFIPS}
 	for _, kv := range cfg.Config.Env {
@@ -158,6 +160,13 @@ func inspect(ctx context.Context, ref string, img v1.Image, o *options, cat *cry
 	}
 	sort.SliceStable(out.Binaries, func(a, b int) bool { return out.Binaries[a].Path < out.Binaries[b].Path })
 	out.Verdict = Weakest(verdicts...)
+	if len(missing) > 0 {
+		// The unread layers may hold files, or whiteouts that remove or
+		// hide files of the layers below them: what was judged is real, but
+		// not known to be the whole image.
+		out.Verdict = VerdictUnknown
+		out.Errors = append(out.Errors, fmt.Sprintf("verdict unknown: %d of %d layers could not be read, and a file or whiteout in them could add, replace or remove binaries; the %d binaries listed come from the layers that were read whole", len(missing), len(layers), len(out.Binaries)))
+	}
 	if o.verifyChild != "" {
 		j.verifyProvider(ctx, o, layers, &out)
 	}

@@ -69,9 +69,9 @@ var errLimit = errors.New("limit exceeded")
 // readLayers flattens the image's layers newest first: a path seen in an
 // upper layer, whited out, or under an opaque directory of an upper layer
 // hides the lower layers' copies. Each layer is streamed once.
-func (fs *rootfs) readLayers(layers []v1.Layer) error {
+func (fs *rootfs) readLayers(layers []v1.Layer) []error {
 	if len(layers) > fs.limits.MaxLayers {
-		return fmt.Errorf("image has %d layers, more than the limit of %d: %w", len(layers), fs.limits.MaxLayers, errLimit)
+		return []error{fmt.Errorf("image has %d layers, more than the limit of %d: %w", len(layers), fs.limits.MaxLayers, errLimit)}
 	}
 	// ELF and jar analysis runs beside decompression: one worker, at most
 	// analysisQueue files waiting, so memory stays bounded.
@@ -88,12 +88,37 @@ func (fs *rootfs) readLayers(layers []v1.Layer) error {
 		<-done
 		fs.work = nil
 	}()
+	// A layer that cannot be read (over a limit, corrupt) does not stop
+	// the others: its files read so far are genuine and stay (layers are
+	// read from the top, so nothing above it is affected), the layers below
+	// are still read, and the caller is told which layers are missing so it
+	// can say the result is incomplete.
+	var missing []error
 	for i := len(layers) - 1; i >= 0; i-- {
+		if err := fs.ctx.Err(); err != nil {
+			return append(missing, fmt.Errorf("reading layers: %w", err))
+		}
 		if err := fs.readLayer(i, layers[i]); err != nil {
-			return err
+			missing = append(missing, layerError(i, len(layers), layers[i], fs.byDiffID, err))
 		}
 	}
-	return nil
+	return missing
+}
+
+// layerError names the layer an error came from: its position and digest.
+func layerError(i, n int, l v1.Layer, byDiffID bool, err error) error {
+	d, derr := l.Digest()
+	if byDiffID {
+		d, derr = l.DiffID()
+	}
+	name := fmt.Sprintf("layer %d of %d", i+1, n)
+	if derr == nil {
+		if strings.Contains(err.Error(), d.String()) {
+			return fmt.Errorf("%s not read: %w", name, err)
+		}
+		name += " (" + d.String() + ")"
+	}
+	return fmt.Errorf("%s not read: %w", name, err)
 }
 
 // analysisQueue is how many read files may wait for analysis.
@@ -252,7 +277,27 @@ func (fs *rootfs) hidden(p string) bool {
 	}
 }
 
+// readTar applies one layer. A layer that fails part-way is rolled back:
+// its nodes are removed and its entries no longer count against
+// MaxEntries, so the layers below it can still be read within the same
+// bounds, and a half-applied layer (files without the whiteouts that come
+// later in its tar) never stands for the image.
 func (fs *rootfs) readTar(layer int, digest string, tr *tar.Reader) error {
+	entries := fs.entries
+	var added []string
+	err := fs.applyTar(layer, digest, tr, &added)
+	if err != nil {
+		for _, p := range added {
+			if n := fs.nodes[p]; n != nil && n.layer == layer {
+				delete(fs.nodes, p)
+			}
+		}
+		fs.entries = entries
+	}
+	return err
+}
+
+func (fs *rootfs) applyTar(layer int, digest string, tr *tar.Reader, added *[]string) error {
 	newWhiteouts, newOpaque := map[string]bool{}, map[string]bool{}
 	for {
 		h, err := tr.Next()
@@ -314,12 +359,14 @@ func (fs *rootfs) readTar(layer int, digest string, tr *tar.Reader) error {
 			n.typ = typeOther
 		}
 		fs.nodes[p] = n
+		*added = append(*added, p)
 		// tars may leave parent directories out: they exist implicitly
 		for d := path.Dir(p); d != "/"; d = path.Dir(d) {
 			if _, ok := fs.nodes[d]; ok {
 				break
 			}
 			fs.nodes[d] = &node{typ: typeDir, mode: 0o755, layer: layer}
+			*added = append(*added, d)
 		}
 	}
 	for p := range newWhiteouts {
