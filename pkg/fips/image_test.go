@@ -211,20 +211,6 @@ func TestBadInput(t *testing.T) {
 		b[60], b[61] = byte(shnum), byte(shnum>>8)
 		return b
 	}
-	bomb := func() []byte {
-		// one tar entry of 64 MiB of zeros: about 64 KiB compressed
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		tw := tar.NewWriter(zw)
-		tw.WriteHeader(&tar.Header{Name: "zeros", Typeflag: tar.TypeReg, Size: 64 << 20, Mode: 0o644})
-		zero := make([]byte, 1<<20)
-		for i := 0; i < 64; i++ {
-			tw.Write(zero)
-		}
-		tw.Close()
-		zw.Close()
-		return buf.Bytes()
-	}
 	small := DefaultLimits()
 	small.MaxLayerBytes = 8 << 20
 	tests := []struct {
@@ -237,7 +223,7 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"corrupt gzip", rawImage(t, append([]byte{0x1f, 0x8b, 8, 0}, bytes.Repeat([]byte{0xff}, 100)...)), DefaultLimits(), "layer sha256:", "", ""},
 		{"corrupt tar", rawImage(t, gz(t, bytes.Repeat([]byte("not a tar header "), 64))), DefaultLimits(), "layer sha256:", "", ""},
-		{"gzip bomb", rawImage(t, bomb()), small, "larger than the limit of 8388608 bytes", "", ""},
+		{"gzip bomb", rawImage(t, gzipBomb(64)), small, "larger than the limit of 8388608 bytes", "", ""},
 		{"dot-dot path", rawImage(t, gz(t, tarOf(t, &tar.Header{Name: "../../etc/evil", Typeflag: tar.TypeReg, Size: 4, Mode: 0o755}, &tar.Header{Name: "ok", Typeflag: tar.TypeReg, Size: 1, Mode: 0o644}))), DefaultLimits(), "", "climbs out of the root", ""},
 		{"hostile ELF section count", rawImage(t, gz(t, tarOfData(t, "bin/evil", 0o755, elfHeader(60000)))), DefaultLimits(), "", "", "claims 60000 sections"},
 		{"truncated ELF", rawImage(t, gz(t, tarOfData(t, "bin/short", 0o755, []byte("\x7fELF\x02\x01\x01")))), DefaultLimits(), "", "", "truncated"},
@@ -519,19 +505,6 @@ func TestRefusedLayerOthersJudged(t *testing.T) {
 		}
 		return l
 	}
-	bomb := func() []byte { // 256 MiB of zeros, about 256 KiB compressed
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		tw := tar.NewWriter(zw)
-		tw.WriteHeader(&tar.Header{Name: "zeros", Typeflag: tar.TypeReg, Size: 256 << 20, Mode: 0o644})
-		zero := make([]byte, 1<<20)
-		for i := 0; i < 256; i++ {
-			tw.Write(zero)
-		}
-		tw.Close()
-		zw.Close()
-		return buf.Bytes()
-	}
 	var many []*tar.Header
 	for i := 0; i < 40; i++ {
 		many = append(many, &tar.Header{Name: fmt.Sprintf("d%02d", i), Typeflag: tar.TypeDir, Mode: 0o755})
@@ -544,7 +517,7 @@ func TestRefusedLayerOthersJudged(t *testing.T) {
 		middle []byte
 		errHas string
 	}{
-		{"gzip bomb", bomb(), "decompressed is larger than the limit of 67108864 bytes"},
+		{"gzip bomb", gzipBomb(256), "decompressed is larger than the limit of 67108864 bytes"},
 		{"corrupt gzip", append([]byte{0x1f, 0x8b, 8, 0}, bytes.Repeat([]byte{0xff}, 100)...), "layer 2 of 3"},
 		{"corrupt tar", gz(t, bytes.Repeat([]byte("not a tar header "), 64)), "layer 2 of 3"},
 		{"over the entry cap", gz(t, tarOf(t, many...)), "more than 30 tar entries"},
@@ -579,4 +552,20 @@ func TestRefusedLayerOthersJudged(t *testing.T) {
 			}
 		})
 	}
+}
+
+// gzipBomb is a gzipped tar of one file of mib MiB of zeros: about a
+// thousandth of that compressed.
+func gzipBomb(mib int) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	tw := tar.NewWriter(zw)
+	tw.WriteHeader(&tar.Header{Name: "zeros", Typeflag: tar.TypeReg, Size: int64(mib) << 20, Mode: 0o644})
+	zero := make([]byte, 1<<20)
+	for i := 0; i < mib; i++ {
+		tw.Write(zero)
+	}
+	tw.Close()
+	zw.Close()
+	return buf.Bytes()
 }
