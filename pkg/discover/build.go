@@ -390,6 +390,9 @@ func meshRank(kind string) int {
 // worstPod judges a workload by its worst pod: during a rollout some pods
 // may be injected and others not, and a client may reach any of them.
 func worstPod(pods []podMembership) inventory.Mesh {
+	// By name, so the pod a reason names does not depend on the order of
+	// the dump or of a live listing.
+	sort.Slice(pods, func(a, b int) bool { return pods[a].pod < pods[b].pod })
 	w := 0
 	same := 0
 	var excluded []int32
