@@ -4,10 +4,10 @@ BIN     ?= bin
 GOFLAGS ?= -trimpath
 export CGO_ENABLED ?= 0
 
-.PHONY: help build test unit demo e2e lint bench golden fuzz clean
+.PHONY: help build test unit demo e2e lint bench bench-scale golden fuzz clean
 
 help: ## list the targets
-	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 build: ## build sc8scan, sc8probe and sc8sensor into bin/
 	$(GO) build $(GOFLAGS) -o $(BIN)/ ./cmd/...
@@ -29,8 +29,11 @@ lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 
-bench: build ## benchmarks against peer tools, printing ratios
+bench: build ## benchmarks against peer tools and targets, printing ratios (includes bench-scale)
 	hack/bench.sh
+
+bench-scale: build ## scan generated clusters of 1,000, 3,000 and 6,000 workloads: time, peak memory, bundle size
+	hack/bench-scale.sh
 
 golden: ## regenerate golden files
 	$(GO) test ./... -run Golden -update

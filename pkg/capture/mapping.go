@@ -15,17 +15,13 @@ type mapper struct {
 	// endpoints maps a backend pod address to the Services (and the
 	// service port) that send to it.
 	endpoints map[netip.AddrPort][]svcPort
-	paths     map[pathKey]string
+	// workloads are the inventory's workloads: every one of them has a
+	// path to every TCP Service port.
+	workloads map[inventory.WorkloadRef]bool
 }
 
 type svcPort struct {
 	svc  *inventory.Service
-	port int32
-}
-
-type pathKey struct {
-	src  inventory.WorkloadRef
-	dst  inventory.ServiceRef
 	port int32
 }
 
@@ -35,7 +31,7 @@ func newMapper(inv *inventory.Inventory) *mapper {
 		pods:      map[netip.Addr]*inventory.Pod{},
 		clusterIP: map[netip.Addr]*inventory.Service{},
 		endpoints: map[netip.AddrPort][]svcPort{},
-		paths:     map[pathKey]string{},
+		workloads: make(map[inventory.WorkloadRef]bool, len(inv.Workloads)),
 	}
 	for i := range inv.Pods {
 		p := &inv.Pods[i]
@@ -103,8 +99,8 @@ func newMapper(inv *inventory.Inventory) *mapper {
 			}
 		}
 	}
-	for _, p := range inv.Paths {
-		m.paths[pathKey{p.Source, p.Destination, p.Port.Port}] = p.ID
+	for i := range inv.Workloads {
+		m.workloads[inv.Workloads[i].WorkloadRef] = true
 	}
 	return m
 }
@@ -145,13 +141,10 @@ func (m *mapper) mapFlow(out *evidence.Flow, client, server netip.AddrPort) {
 		}
 	}
 	if p != nil || (svc == nil && len(eps) > 0) {
-		// Prefer the Service that has a path from this source.
+		// Prefer a TCP Service port: that is a path of the matrix.
 		for _, e := range eps {
-			if src.Name != "" {
-				if _, ok := m.paths[pathKey{src, e.svc.ServiceRef, e.port}]; ok {
-					svc, port = e.svc, e.port
-					break
-				}
+			if svc == nil && tcpPort(e.svc, e.port) {
+				svc, port = e.svc, e.port
 			}
 		}
 		if svc == nil && len(eps) > 0 {
@@ -161,9 +154,21 @@ func (m *mapper) mapFlow(out *evidence.Flow, client, server netip.AddrPort) {
 			out.Destination.Service = svc.Name
 		}
 	}
-	if svc != nil && src.Name != "" && port != 0 {
-		out.PathID = m.paths[pathKey{src, svc.ServiceRef, port}]
+	if svc != nil && port != 0 && tcpPort(svc, port) {
+		out.Destination.Port = int(port)
+		if src.Name != "" && m.workloads[src] {
+			out.PathID = inventory.PathID(m.cluster, src, svc.ServiceRef, port)
+		}
 	}
+}
+
+func tcpPort(s *inventory.Service, port int32) bool {
+	for _, sp := range s.Ports {
+		if sp.Port == port {
+			return sp.Protocol == "TCP"
+		}
+	}
+	return false
 }
 
 // isServer reports whether a is a Service port (ClusterIP) or a backend

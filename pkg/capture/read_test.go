@@ -145,7 +145,8 @@ func TestInventoryMapping(t *testing.T) {
 		Backends: []inventory.WorkloadRef{api},
 	}
 	inv := &inventory.Inventory{
-		Cluster: "test",
+		Cluster:   "test",
+		Workloads: []inventory.Workload{{WorkloadRef: web}, {WorkloadRef: api}},
 		Pods: []inventory.Pod{
 			{Namespace: "shop", Name: "web-1", IP: "198.19.0.1", Owner: web},
 			{Namespace: "shop", Name: "api-1", IP: "198.19.0.2", Owner: api},
@@ -153,7 +154,6 @@ func TestInventoryMapping(t *testing.T) {
 		Services: []inventory.Service{svc},
 	}
 	path := inventory.NewPath(inv.Cluster, web, svc.ServiceRef, svc.Ports[0])
-	inv.Paths = []inventory.Path{path}
 	// The pod IP doubles as ClusterIP here only to give the pod-IP branch
 	// (port 9443, the target port) and the ClusterIP branch (port 443) one
 	// capture; drop the ClusterIP to test the pod-IP branch alone.
@@ -174,7 +174,7 @@ func TestInventoryMapping(t *testing.T) {
 	}
 	src := &evidence.FlowEndpoint{Namespace: "shop", Pod: "web-1", Workload: "Deployment/web"}
 	want := []mapped{
-		{"198.19.0.2:9443", src, &evidence.FlowEndpoint{Namespace: "shop", Pod: "api-1", Workload: "Deployment/api", Service: "api"}, path.ID},
+		{"198.19.0.2:9443", src, &evidence.FlowEndpoint{Namespace: "shop", Pod: "api-1", Workload: "Deployment/api", Service: "api", Port: 443}, path.ID},
 		{"198.19.0.2:8080", src, &evidence.FlowEndpoint{Namespace: "shop", Pod: "api-1", Workload: "Deployment/api"}, ""},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -183,10 +183,10 @@ func TestInventoryMapping(t *testing.T) {
 
 	// A ClusterIP on the service port maps to the same Service and path.
 	m := newMapper(&inventory.Inventory{
-		Cluster:  "test",
-		Pods:     inv.Pods,
-		Services: []inventory.Service{{ServiceRef: svc.ServiceRef, ClusterIP: "198.18.10.1", Ports: svc.Ports, Backends: svc.Backends}},
-		Paths:    inv.Paths,
+		Cluster:   "test",
+		Pods:      inv.Pods,
+		Services:  []inventory.Service{{ServiceRef: svc.ServiceRef, ClusterIP: "198.18.10.1", Ports: svc.Ports, Backends: svc.Backends}},
+		Workloads: inv.Workloads,
 	})
 	var f evidence.Flow
 	m.mapFlow(&f, mustAddrPort("198.19.0.1:40000"), mustAddrPort("198.18.10.1:443"))

@@ -34,6 +34,31 @@ func policyReport(t *testing.T, dir string) *evidence.PolicyReport {
 	return &rep
 }
 
+// classOf returns the class that holds from at port to:port, from a
+// PolicyReport's groups.
+func classOf(rep *evidence.PolicyReport, from, to string, port int) *evidence.PolicyClass {
+	holds := map[string]bool{}
+	for _, g := range rep.Groups {
+		for _, m := range g.Members {
+			if m.Namespace+"/"+m.Workload == from {
+				holds[g.ID] = true
+			}
+		}
+	}
+	for i := range rep.Ports {
+		p := &rep.Ports[i]
+		if p.Destination.Namespace+"/"+p.Destination.Service != to || p.Destination.Port != port {
+			continue
+		}
+		for j := range p.Classes {
+			if holds[p.Classes[j].Group] {
+				return &p.Classes[j]
+			}
+		}
+	}
+	return nil
+}
+
 // wire is what a path must show.
 type wire struct {
 	Expected, Server, Client string
@@ -121,28 +146,21 @@ func TestPolicyDumps(t *testing.T) {
 				rep = policyReport(t, tc.dump)
 				reports[tc.dump] = rep
 			}
-			var found *evidence.PolicyPath
-			for i := range rep.Paths {
-				p := &rep.Paths[i]
-				if p.Source.Namespace+"/"+p.Source.Workload == tc.from && p.Destination.Namespace+"/"+p.Destination.Service == tc.to && p.Destination.Port == tc.port {
-					found = p
-					break
-				}
-			}
+			found := classOf(rep, tc.from, tc.to, tc.port)
 			if found == nil {
-				t.Fatalf("no path %s -> %s:%d in %d paths", tc.from, tc.to, tc.port, len(rep.Paths))
+				t.Fatalf("no class holds %s at %s:%d in %d ports", tc.from, tc.to, tc.port, len(rep.Ports))
 			}
 			got := wire{found.Expected, found.Server.Mode, found.Client.Mode, found.PlaintextAccepted}
 			if d := cmp.Diff(tc.want, got); d != "" {
 				t.Errorf("%s -> %s:%d mismatch (-want +got):\n%s\nreasons:\n  %s", tc.from, tc.to, tc.port, d, strings.Join(found.Reasons, "\n  "))
 			}
-			if found.PathID == "" || len(found.Reasons) == 0 {
-				t.Errorf("path without id or reasons: %+v", found)
+			if found.Group == "" || len(found.Reasons) == 0 {
+				t.Errorf("class without group or reasons: %+v", found)
 			}
 		})
 	}
 	for dump, rep := range reports {
-		if rep.APIVersion != evidence.APIVersion || rep.Kind != evidence.KindPolicyReport {
+		if rep.APIVersion != evidence.PolicyAPIVersion || rep.Kind != evidence.KindPolicyReport {
 			t.Errorf("%s: header %s/%s", dump, rep.APIVersion, rep.Kind)
 		}
 		if rep.Mesh == nil || rep.Mesh.MinProtocolVersion == "" {
@@ -152,20 +170,22 @@ func TestPolicyDumps(t *testing.T) {
 	if reports["linkerd-cilium"] == nil || reports["auto-mtls-off"] == nil {
 		return // subtests filtered out
 	}
-	// 35: WireGuard encrypts the cross-node pod pair and not the same-node
-	// one (api has pods on node-1 and node-2, every other pod is on node-1).
+	// 35: WireGuard encrypts the cross-node pod pairs and not the
+	// same-node ones (api has pods on node-1 and node-2, every other pod is
+	// on node-1). lk/web's class is the five Linkerd-meshed workloads of lk
+	// with six pods (api's two among them): to api, 6 x 2 = 12 pairs, of
+	// which 5 (node-1 to node-1) + 1 (node-2 to node-2) share a node; to db
+	// (one pod, on node-1), 6 pairs, the 5 node-1 clients on its node.
 	for _, c := range []struct {
 		to          string
 		pairs, same int
-	}{{"api", 2, 1}, {"db", 1, 1}} {
-		var n *evidence.NetworkEncryption
-		for _, p := range reports["linkerd-cilium"].Paths {
-			if p.Source.Workload == "web" && p.Destination.Service == c.to {
-				n = p.Network
-			}
+	}{{"api", 12, 6}, {"db", 6, 5}} {
+		cl := classOf(reports["linkerd-cilium"], "lk/web", "lk/"+c.to, 80)
+		if cl == nil {
+			t.Fatalf("no class of lk/web at lk/%s", c.to)
 		}
 		want := &evidence.NetworkEncryption{Kind: "wireguard", Policy: "kube-system/cilium-config", CrossNode: true, PodPairs: c.pairs, SameNodePairs: c.same}
-		if d := cmp.Diff(want, n); d != "" {
+		if d := cmp.Diff(want, cl.Network); d != "" {
 			t.Errorf("35 lk/web -> lk/%s network (-want +got):\n%s", c.to, d)
 		}
 	}
@@ -203,8 +223,8 @@ func TestPolicyBadDump(t *testing.T) {
 	if len(rep.Mesh.Gateways) != 2 {
 		t.Errorf("gateway servers: %+v", rep.Mesh.Gateways)
 	}
-	if len(rep.Paths) == 0 {
-		t.Error("no paths predicted despite bad objects")
+	if len(rep.Ports) == 0 {
+		t.Error("no ports predicted despite bad objects")
 	}
 }
 
@@ -217,6 +237,40 @@ func TestPolicyTable(t *testing.T) {
 		"web.c18:80", "CONFLICT", "c18/fixed", "istio/istio#56084", "Mesh mTLS: minimum TLSV1_2"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestPolicyFilters: --destination keeps a port, --source the class that
+// holds the workload; a filter that matches nothing is an error.
+func TestPolicyFilters(t *testing.T) {
+	out, _, err := runPolicy(t, "--from", "../../testdata/policy/mesh-strict", "--source", "clients/sleep", "--destination", "c02/web:80", "-o", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	schematest.Validate(t, evidence.PolicyReportSchema, []byte(out))
+	var rep evidence.PolicyReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Ports) != 1 || len(rep.Ports[0].Classes) != 1 || len(rep.Groups) != 1 || rep.Ports[0].Classes[0].Expected != "mtls" {
+		t.Fatalf("filtered report: %d ports, %+v", len(rep.Ports), rep.Ports)
+	}
+	if c := classOf(&rep, "clients/sleep", "c02/web", 80); c == nil {
+		t.Error("the kept class does not hold clients/sleep")
+	}
+	table, _, err := runPolicy(t, "--from", "../../testdata/policy/mesh-strict", "--destination", "c02/web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(table, "web.c02:80") || strings.Contains(table, "web.c04:80") || !strings.Contains(table, "CONFLICT") {
+		t.Errorf("--destination c02/web table:\n%s", table)
+	}
+	for _, args := range [][]string{{"--source", "nowhere/nobody"}, {"--destination", "c02/web:81"}, {"--destination", "c02"}} {
+		_, _, err := runPolicy(t, append([]string{"--from", "../../testdata/policy/mesh-strict"}, args...)...)
+		var buf bytes.Buffer
+		if code := ExitCode(err, &buf); code != ExitError {
+			t.Errorf("%v: exit %d (%s), want 1", args, code, buf.String())
 		}
 	}
 }

@@ -25,7 +25,7 @@ type scanFlags struct {
 	minCoverage                         float64
 	timeout                             time.Duration
 	concurrency                         int
-	byPath                              bool
+	byClass                             bool
 	kubeconfig, context                 string
 }
 
@@ -93,7 +93,7 @@ The bundle (--out DIR) holds, by default (--format picks others):
 	fl.DurationVar(&f.timeout, "timeout", 5*time.Second, "probe deadline per connection")
 	fl.IntVar(&f.concurrency, "concurrency", 32, "probe targets at once")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress messages on stderr")
-	fl.BoolVar(&f.byPath, "by-path", false, "table: one line per path instead of one per destination")
+	fl.BoolVar(&f.byClass, "by-class", false, "table: one line per source class under each destination port")
 	return cmd
 }
 
@@ -185,7 +185,7 @@ func runScan(cmd *cobra.Command, s Streams, f *scanFlags) error {
 		}
 	}
 	if f.output != "none" {
-		if err := report.Render(s.Out, res.Matrix, f.output, report.Options{Color: colorable(s.Out), ByPath: f.byPath}); err != nil {
+		if err := report.Render(s.Out, res.Matrix, f.output, report.Options{Color: colorable(s.Out), ByClass: f.byClass}); err != nil {
 			return &ExitErr{Code: ExitError, Err: err}
 		}
 	}

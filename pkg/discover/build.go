@@ -143,7 +143,6 @@ func (b *builder) build(objs []Decoded) *inventory.Inventory {
 		b.service(s, slices)
 	}
 	b.inv.Sort()
-	b.paths()
 	return b.inv
 }
 
@@ -611,34 +610,6 @@ func (b *builder) resolveNamed(backends []inventory.WorkloadRef, name string) in
 		}
 	}
 	return 0
-}
-
-// paths builds one path per (source workload -> destination Service port),
-// leaving out a workload's calls to a Service that selects it.
-func (b *builder) paths() {
-	n := 0
-	for _, s := range b.inv.Services {
-		backend := map[inventory.WorkloadRef]bool{}
-		for _, r := range s.Backends {
-			backend[r] = true
-		}
-		for _, p := range s.Ports {
-			if p.Protocol != "TCP" {
-				continue // SC-8 probes and mesh mTLS speak of TCP ports
-			}
-			for _, w := range b.inv.Workloads {
-				if backend[w.WorkloadRef] {
-					continue
-				}
-				if n >= b.o.maxPaths {
-					b.problem("", "", "stopped at %d paths (the limit); the inventory has more", b.o.maxPaths)
-					return
-				}
-				b.inv.Paths = append(b.inv.Paths, inventory.NewPath(b.inv.Cluster, w.WorkloadRef, s.ServiceRef, p))
-				n++
-			}
-		}
-	}
 }
 
 // knownRevision reports whether an istio.io/rev value selects an injector:

@@ -333,11 +333,6 @@ func within(inv *inventory.Inventory, ns map[string]bool) *inventory.Inventory {
 			out.Services = append(out.Services, s)
 		}
 	}
-	for _, p := range inv.Paths {
-		if ns[p.Source.Namespace] && ns[p.Destination.Namespace] {
-			out.Paths = append(out.Paths, p)
-		}
-	}
 	for _, o := range inv.Objects {
 		if ns[o.Namespace] {
 			o.Source = ""
@@ -393,8 +388,8 @@ func testSameInventory(t *testing.T, s *kubetest.Server) {
 		}
 	}
 	want, got := within(manifest, ns), within(live, ns)
-	if len(want.Workloads) == 0 || len(want.Paths) == 0 || len(want.Objects) == 0 {
-		t.Fatalf("demo inventory is empty: %d workloads, %d paths, %d objects", len(want.Workloads), len(want.Paths), len(want.Objects))
+	if len(want.Workloads) == 0 || want.PathCount() == 0 || len(want.Objects) == 0 {
+		t.Fatalf("demo inventory is empty: %d workloads, %d paths, %d objects", len(want.Workloads), want.PathCount(), len(want.Objects))
 	}
 	nodePortsAllocated(t, want, got)
 	opts := []cmp.Option{cmpopts.EquateEmpty(), cmpopts.IgnoreFields(inventory.Object{}, "Raw")}
@@ -406,7 +401,6 @@ func testSameInventory(t *testing.T, s *kubetest.Server) {
 		{"workloads", want.Workloads, got.Workloads},
 		{"pods", want.Pods, got.Pods},
 		{"services", want.Services, got.Services},
-		{"paths", want.Paths, got.Paths},
 		{"objects", want.Objects, got.Objects},
 	} {
 		if d := cmp.Diff(c.want, c.got, opts...); d != "" {
@@ -421,23 +415,20 @@ func testSameInventory(t *testing.T, s *kubetest.Server) {
 			t.Errorf("%s %s/%s content (-manifests +cluster):\n%s", want.Objects[i].Kind, want.Objects[i].Namespace, want.Objects[i].Name, d)
 		}
 	}
-	// The paths the live cluster adds all lead to the API server's own
-	// Service.
-	ids := map[string]bool{}
-	for _, p := range manifest.Paths {
-		ids[p.ID] = true
-	}
-	extra := 0
-	for _, p := range live.Paths {
-		if !ids[p.ID] {
-			extra++
-			if p.Destination.Namespace != "default" || p.Destination.Name != "kubernetes" {
-				t.Errorf("live path %s leads to %s, not in the demo", p.ID, p.Destination)
-			}
+	// The TCP ports the live cluster adds (the rows of its matrix) are
+	// the API server's own Service.
+	ports := map[string]bool{}
+	for _, s := range manifest.Services {
+		for _, p := range s.Ports {
+			ports[fmt.Sprintf("%s:%d", s.ServiceRef, p.Port)] = true
 		}
 	}
-	if len(live.Paths)-extra != len(manifest.Paths) {
-		t.Errorf("live inventory has %d of the manifests' %d paths", len(live.Paths)-extra, len(manifest.Paths))
+	for _, s := range live.Services {
+		for _, p := range s.Ports {
+			if !ports[fmt.Sprintf("%s:%d", s.ServiceRef, p.Port)] && (s.Namespace != "default" || s.Name != "kubernetes") {
+				t.Errorf("live port %s:%d is not in the demo", s.ServiceRef, p.Port)
+			}
+		}
 	}
 	// No Secret and no other ConfigMap is ever kept.
 	for _, o := range live.Objects {
@@ -499,9 +490,9 @@ func testForbidden(t *testing.T, s *kubetest.Server, a *applier) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(inv.Workloads) != len(full.Workloads) || len(inv.Paths) != len(full.Paths) || len(inv.Services) != len(full.Services) {
+	if len(inv.Workloads) != len(full.Workloads) || inv.PathCount() != full.PathCount() || len(inv.Services) != len(full.Services) {
 		t.Errorf("reader saw %d workloads, %d services, %d paths; admin %d, %d, %d",
-			len(inv.Workloads), len(inv.Services), len(inv.Paths), len(full.Workloads), len(full.Services), len(full.Paths))
+			len(inv.Workloads), len(inv.Services), inv.PathCount(), len(full.Workloads), len(full.Services), full.PathCount())
 	}
 	kinds := map[string]int{}
 	for _, o := range inv.Objects {
@@ -561,8 +552,5 @@ func nodePortsAllocated(t *testing.T, want, got *inventory.Inventory) {
 			}
 			fix(s.ServiceRef, &s.Ports[j])
 		}
-	}
-	for i := range got.Paths {
-		fix(inventory.ServiceRef{Namespace: got.Paths[i].Destination.Namespace, Name: got.Paths[i].Destination.Name}, &got.Paths[i].Port)
 	}
 }

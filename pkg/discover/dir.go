@@ -35,7 +35,6 @@ type options struct {
 	cluster      string
 	maxFileBytes int64
 	maxObjects   int
-	maxPaths     int
 	log          *slog.Logger
 }
 
@@ -52,14 +51,11 @@ func WithMaxFileBytes(n int64) Option { return func(o *options) { o.maxFileBytes
 // WithMaxObjects stops reading after n objects. Default 500,000.
 func WithMaxObjects(n int) Option { return func(o *options) { o.maxObjects = n } }
 
-// WithMaxPaths caps the number of service paths built. Default 250,000.
-func WithMaxPaths(n int) Option { return func(o *options) { o.maxPaths = n } }
-
 // WithLogger sets the logger for progress messages. Default: discard.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 
 func newOptions(opts []Option) *options {
-	o := &options{cluster: "cluster", maxFileBytes: 256 << 20, maxObjects: 500_000, maxPaths: 250_000,
+	o := &options{cluster: "cluster", maxFileBytes: 256 << 20, maxObjects: 500_000,
 		log: slog.New(slog.DiscardHandler)}
 	for _, f := range opts {
 		f(o)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/sc8scan/sc8scan/pkg/inventory"
+	"github.com/sc8scan/sc8scan/pkg/matrix"
 )
 
 func demo(t *testing.T) *inventory.Inventory {
@@ -83,7 +84,7 @@ func TestDemoInventory(t *testing.T) {
 	if ports < 10 {
 		t.Errorf("demo has %d service ports, want at least 10", ports)
 	}
-	if len(inv.Paths) == 0 {
+	if inv.PathCount() == 0 {
 		t.Fatal("no paths")
 	}
 	for _, p := range inv.Problems {
@@ -93,24 +94,33 @@ func TestDemoInventory(t *testing.T) {
 
 func TestPathIDsStable(t *testing.T) {
 	a, b := demo(t), demo(t)
-	if diff := cmp.Diff(a.Paths, b.Paths); diff != "" {
-		t.Fatalf("paths differ between runs:\n%s", diff)
+	if diff := cmp.Diff(a, b); diff != "" {
+		t.Fatalf("inventories differ between runs:\n%s", diff)
 	}
+	// Every workload has a path to every TCP Service port (its own
+	// Services' included); the inventory's and the matrix's path ids are
+	// the same UUIDv5 and no two paths share one.
 	seen := map[string]bool{}
-	for _, p := range a.Paths {
-		if seen[p.ID] {
-			t.Fatalf("duplicate path id %s", p.ID)
-		}
-		seen[p.ID] = true
-		if p.Source.Kind != "CronJob" && p.Source == (inventory.WorkloadRef{}) {
-			t.Fatalf("path without source: %+v", p)
+	for _, s := range a.Services {
+		for _, sp := range s.Ports {
+			if sp.Protocol != "TCP" {
+				continue
+			}
+			for _, w := range a.Workloads {
+				id := inventory.PathID(a.Cluster, w.WorkloadRef, s.ServiceRef, sp.Port)
+				mid := matrix.PathID(a.Cluster, matrix.Endpoint{Namespace: w.Namespace, Kind: w.Kind, Name: w.Name}, matrix.Destination{Namespace: s.Namespace, Service: s.Name, Port: int(sp.Port)})
+				if id != mid {
+					t.Fatalf("%s -> %s:%d: inventory id %s, matrix id %s", w.WorkloadRef, s.ServiceRef, sp.Port, id, mid)
+				}
+				if seen[id] {
+					t.Fatalf("duplicate path id %s", id)
+				}
+				seen[id] = true
+			}
 		}
 	}
-	// A workload never gets a path to a Service that selects it.
-	for _, p := range a.Paths {
-		if p.Source.Name == "ledger" && p.Destination.Name == "ledger" {
-			t.Fatalf("self path %v", p)
-		}
+	if len(seen) != a.PathCount() || len(seen) == 0 {
+		t.Errorf("%d path ids, PathCount %d", len(seen), a.PathCount())
 	}
 }
 

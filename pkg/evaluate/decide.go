@@ -24,28 +24,6 @@ type pathEvidence struct {
 	refusal string
 }
 
-func (ix *index) gather(p inventory.Path) pathEvidence {
-	var pe pathEvidence
-	if r := ix.in.Evidence.Probes; r != nil {
-		if idx := ix.probes[svcKey(p.Destination.Namespace, p.Destination.Name, int(p.Port.Port))]; len(idx) > 0 {
-			i := idx[0]
-			pe.probe, pe.probeID = &r.Results[i], fmt.Sprintf("%s#results[%d]", ProbeDoc, i)
-		}
-	}
-	if r := ix.in.Evidence.Policy; r != nil {
-		if i, ok := ix.policy[p.ID]; ok {
-			pe.policy, pe.policyID = &r.Paths[i], fmt.Sprintf("%s#paths[%d]", PolicyDoc, i)
-		}
-	}
-	if r := ix.in.Evidence.Flows; r != nil {
-		for _, i := range ix.flows[p.ID] {
-			pe.flows = append(pe.flows, &r.Flows[i])
-			pe.flowIDs = append(pe.flowIDs, fmt.Sprintf("%s#flows[%d]", FlowDoc, i))
-		}
-	}
-	return pe
-}
-
 // verdict is one evidence source's opinion on a cell.
 type verdict struct {
 	status   matrix.Status
@@ -53,7 +31,7 @@ type verdict struct {
 	evidence []string
 }
 
-func set(row *matrix.Row, check string, vs ...verdict) {
+func set(cells []matrix.Cell, check string, vs ...verdict) {
 	var kept []verdict
 	for _, v := range vs {
 		if v.status != "" {
@@ -63,7 +41,15 @@ func set(row *matrix.Row, check string, vs ...verdict) {
 	if len(kept) == 0 {
 		return
 	}
-	c := row.Cell(check)
+	var c *matrix.Cell
+	for i := range cells {
+		if cells[i].Check == check {
+			c = &cells[i]
+		}
+	}
+	if c == nil {
+		return
+	}
 	// The worst opinion decides; the others' reasons follow it.
 	w := 0
 	for i, v := range kept {
@@ -83,27 +69,43 @@ func set(row *matrix.Row, check string, vs ...verdict) {
 	c.Evidence = ev
 }
 
-func (ix *index) decide(row *matrix.Row, p inventory.Path) {
-	pe := ix.gather(p)
-	pe.refusal = meshRefusal(pe, row)
-	if s := ix.services[p.Destination]; s != nil && s.ExternalName != "" && pe.probe == nil {
+// decideRow decides the destination checks of row from the port's
+// evidence: the probe, the port-level policy view and every flow to the
+// port.
+func (ix *index) decideRow(row *matrix.Row, pe pathEvidence, svc *inventory.Service) {
+	d := row.Destination
+	if svc.ExternalName != "" && pe.probe == nil {
 		for i := range row.Cells {
 			c := &row.Cells[i]
-			if c.Check != matrix.CheckFIPSCrypto {
-				c.Reason = "ExternalName service " + s.ExternalName + " is outside the cluster; " + c.Reason
-			}
+			c.Reason = "ExternalName service " + svc.ExternalName + " is outside the cluster; " + c.Reason
 		}
 	}
 	prof := ix.in.Profile
-	set(row, matrix.CheckPlaintextRefused, probePlaintext(pe), policyPlaintext(pe, row))
-	set(row, matrix.CheckTLSMinVersion, probeMinVersion(pe, prof), flowVersions(pe, prof), ix.policyMinVersion(pe, prof))
-	set(row, matrix.CheckCipherSuites, probeSuites(pe, prof), flowSuites(pe, prof), ix.policySuites(pe, prof))
-	set(row, matrix.CheckServerCertificate, ix.probeCertificate(pe, p))
-	set(row, matrix.CheckClientCertificate, probeClientAuth(pe), policyClientAuth(pe, row), flowClientCert(pe))
-	set(row, matrix.CheckMeshPolicy, meshPolicy(pe, row))
-	set(row, matrix.CheckEncryptedOnWire, ix.flowEncrypted(pe))
-	set(row, matrix.CheckFIPSCrypto, ix.fips(p))
-	set(row, matrix.CheckPolicyObservation, agreement(pe, row))
+	cs := row.Cells
+	set(cs, matrix.CheckPlaintextRefused, probePlaintext(pe), policyPlaintext(pe, d))
+	set(cs, matrix.CheckTLSMinVersion, probeMinVersion(pe, prof), flowVersions(pe, prof), ix.policyMinVersion(pe, prof))
+	set(cs, matrix.CheckCipherSuites, probeSuites(pe, prof), flowSuites(pe, prof), ix.policySuites(pe, prof))
+	set(cs, matrix.CheckServerCertificate, ix.probeCertificate(pe))
+	set(cs, matrix.CheckClientCertificate, probeClientAuth(pe), policyClientAuth(pe, d), flowClientCert(pe))
+}
+
+// decideClass decides the source checks of one class: its policy
+// prediction, its members' traffic, the FIPS verdict of both ends and
+// their agreement.
+func (ix *index) decideClass(c *matrix.Class, pe pathEvidence, d matrix.Destination, fips verdict, external string) {
+	if external != "" && pe.probe == nil {
+		for i := range c.Cells {
+			cell := &c.Cells[i]
+			if cell.Check != matrix.CheckFIPSCrypto {
+				cell.Reason = "ExternalName service " + external + " is outside the cluster; " + cell.Reason
+			}
+		}
+	}
+	cs := c.Cells
+	set(cs, matrix.CheckMeshPolicy, meshPolicy(pe, d))
+	set(cs, matrix.CheckEncryptedOnWire, ix.flowEncrypted(pe))
+	set(cs, matrix.CheckFIPSCrypto, fips)
+	set(cs, matrix.CheckPolicyObservation, agreement(pe, d))
 }
 
 // probeReady says whether the probe result can speak to TLS matters, or
@@ -129,15 +131,15 @@ func probeTLS(pe pathEvidence) (*evidence.TLSProbe, verdict, bool) {
 // (ztunnel for ambient; a sidecar's inbound listener, which has no filter
 // chain for cleartext under STRICT). Anything else that resets every
 // connection stays an ERROR: nothing declared says why.
-func meshRefusal(pe pathEvidence, row *matrix.Row) string {
+func meshRefusal(pe pathEvidence, d matrix.Destination) string {
 	r, p := pe.probe, pe.policy
 	if r == nil || p == nil || !r.ResetAll || r.TLS.Tested || r.Plaintext.Tested {
 		return ""
 	}
-	if !meshedDestination(row) || p.Server.Mode != "STRICT" || p.PlaintextAccepted {
+	if !meshedDestination(d) || p.Server.Mode != "STRICT" || p.PlaintextAccepted {
 		return ""
 	}
-	return fmt.Sprintf("%s mode STRICT%s", row.Destination.Mesh, by(p.Server.Policy))
+	return fmt.Sprintf("%s mode STRICT%s", d.Mesh, by(p.Server.Policy))
 }
 
 func errs(r *evidence.ProbeResult) string {
@@ -185,18 +187,18 @@ func vantage(r *evidence.ProbeResult) string {
 
 // meshedDestination reports whether every workload behind the
 // destination is in the mesh (sidecar or ambient).
-func meshedDestination(row *matrix.Row) bool {
-	for _, k := range strings.Split(row.Destination.Mesh, ",") {
+func meshedDestination(d matrix.Destination) bool {
+	for _, k := range strings.Split(d.Mesh, ",") {
 		if k != inventory.MeshSidecar && k != inventory.MeshAmbient {
 			return false
 		}
 	}
-	return row.Destination.Mesh != ""
+	return d.Mesh != ""
 }
 
-func policyPlaintext(pe pathEvidence, row *matrix.Row) verdict {
+func policyPlaintext(pe pathEvidence, d matrix.Destination) verdict {
 	p := pe.policy
-	if p == nil || pe.probe != nil || !meshedDestination(row) {
+	if p == nil || pe.probe != nil || !meshedDestination(d) {
 		return verdict{} // the probe's observation decides when there is one
 	}
 	ev := []string{pe.policyID}
@@ -325,7 +327,7 @@ func list(xs []string, max int) string {
 	return strings.Join(xs[:max], ", ") + fmt.Sprintf(" and %d more", len(xs)-max)
 }
 
-func (ix *index) probeCertificate(pe pathEvidence, p inventory.Path) verdict {
+func (ix *index) probeCertificate(pe pathEvidence) verdict {
 	t, v, ok := probeTLS(pe)
 	if !ok {
 		return v
@@ -385,9 +387,9 @@ func probeClientAuth(pe pathEvidence) verdict {
 	return verdict{matrix.NotTested, "probe: client authentication could not be determined" + detail, ev}
 }
 
-func policyClientAuth(pe pathEvidence, row *matrix.Row) verdict {
+func policyClientAuth(pe pathEvidence, d matrix.Destination) verdict {
 	p := pe.policy
-	if p == nil || pe.probe != nil || !meshedDestination(row) {
+	if p == nil || pe.probe != nil || !meshedDestination(d) {
 		return verdict{}
 	}
 	ev := []string{pe.policyID}
@@ -523,7 +525,7 @@ func (ix *index) policySuites(pe pathEvidence, prof *cryptoref.Profile) verdict 
 	return verdict{matrix.Warn, "declared: Istio's default mesh TLS 1.2 suites include RSA key transport (SP 800-52r2 Appendix D); set meshMTLS.cipherSuites or COMPLIANCE_POLICY (not probed)", ev}
 }
 
-func meshPolicy(pe pathEvidence, row *matrix.Row) verdict {
+func meshPolicy(pe pathEvidence, d matrix.Destination) verdict {
 	p := pe.policy
 	if p == nil {
 		return verdict{}
@@ -533,7 +535,7 @@ func meshPolicy(pe pathEvidence, row *matrix.Row) verdict {
 	if len(p.Reasons) > 0 {
 		reasons = ": " + strings.Join(p.Reasons, "; ")
 	}
-	if !meshedDestination(row) {
+	if !meshedDestination(d) {
 		return verdict{matrix.NA, "the server is not in the mesh, so the mesh cannot enforce mutual TLS to it; transport security rests on the application's own TLS (see the probe cells)", ev}
 	}
 	switch {
@@ -581,41 +583,6 @@ func (ix *index) flowEncrypted(pe pathEvidence) verdict {
 		return verdict{matrix.Pass, fmt.Sprintf("capture: %d of %d flows encrypted", enc, len(pe.flows)), pe.flowIDs}
 	}
 	return verdict{matrix.NotTested, fmt.Sprintf("capture: %d flows seen, none classified", unknown), pe.flowIDs}
-}
-
-// fips judges the images at both ends: the source workload's and those of
-// the workloads behind the destination Service.
-func (ix *index) fips(p inventory.Path) verdict {
-	r := ix.in.Evidence.Images
-	if r == nil {
-		return verdict{}
-	}
-	inv := ix.in.Inventory
-	client := inv.Workload(p.Source)
-	var servers []*inventory.Workload
-	if s := ix.services[p.Destination]; s != nil {
-		for _, b := range s.Backends {
-			if w := inv.Workload(b); w != nil {
-				servers = append(servers, w)
-			}
-		}
-		if s.ExternalName != "" {
-			return verdict{matrix.NotTested, "the server end is outside the cluster (ExternalName); its images cannot be inspected", nil}
-		}
-	}
-	cv, cr, cev := ix.endVerdict("client", []*inventory.Workload{client})
-	sv, sr, sev := ix.endVerdict("server", servers)
-	ev := append(cev, sev...)
-	reason := cr + "; " + sr
-	switch {
-	case cv == "not-validated" || sv == "not-validated":
-		return verdict{matrix.Fail, reason, ev}
-	case cv == "validated" && sv == "validated":
-		return verdict{matrix.Pass, reason, ev}
-	case cv == "error" || sv == "error":
-		return verdict{matrix.Error, reason, ev}
-	}
-	return verdict{matrix.NotTested, reason, ev}
 }
 
 // endVerdict rolls up one end: the weakest verdict of its crypto-using
@@ -676,12 +643,12 @@ func (ix *index) endVerdict(end string, ws []*inventory.Workload) (string, strin
 
 // agreement compares what the policy predicts with what probes and captures
 // saw. Observation weaker than declaration is a FAIL; stronger is a WARN.
-func agreement(pe pathEvidence, row *matrix.Row) verdict {
+func agreement(pe pathEvidence, d matrix.Destination) verdict {
 	p := pe.policy
 	if p == nil {
 		return verdict{}
 	}
-	if !meshedDestination(row) {
+	if !meshedDestination(d) {
 		return verdict{matrix.NA, "the server is not in the mesh, so the policy makes no claim about what it accepts", []string{pe.policyID}}
 	}
 	if pe.probe == nil && len(pe.flows) == 0 {

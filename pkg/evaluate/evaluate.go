@@ -81,15 +81,18 @@ func Evaluate(in Input) (*matrix.Matrix, error) {
 	}
 	ix := newIndex(in)
 	// Decide every cell first: NOT-TESTED with the reason of the missing
-	// evidence. Then let the evidence fill what it can.
-	for _, p := range inv.Paths {
-		row := matrix.Row{PathID: p.ID, Source: ix.endpoint(p.Source), Destination: ix.destination(p)}
-		for _, c := range matrix.Catalog {
-			row.Cells = append(row.Cells, matrix.Cell{Check: c.ID, Status: matrix.NotTested, Reason: ix.missingReason(c, p)})
+	// evidence. Then let the evidence fill what it can. One row per TCP
+	// Service port; classes under it.
+	for si := range inv.Services {
+		s := &inv.Services[si]
+		for _, sp := range s.Ports {
+			if sp.Protocol != "TCP" {
+				continue // SC-8 probes and mesh mTLS speak of TCP ports
+			}
+			m.Rows = append(m.Rows, ix.row(s, sp))
 		}
-		ix.decide(&row, p)
-		m.Rows = append(m.Rows, row)
 	}
+	m.Groups = ix.groups.list
 	applyWaivers(m, in.Waivers, in.Now)
 	m.Evidence = ix.documents()
 	m.Scope = ix.scope()
@@ -113,17 +116,27 @@ func problemText(p inventory.Problem) string {
 type index struct {
 	in       Input
 	probes   map[string][]int // "ns/svc:port" -> result indexes
-	policy   map[string]int   // path id -> policy path index
-	flows    map[string][]int // path id -> flow indexes
+	policy   map[string]int   // "ns/svc:port" -> policy port index
+	flows    map[string][]int // "ns/svc:port" -> flow indexes
 	images   map[string][]int // image ref -> image indexes (one per pod environment)
 	services map[inventory.ServiceRef]*inventory.Service
+	// members are the policy report's groups as matrix endpoints.
+	members map[string][]matrix.Endpoint
+	// byMesh groups every workload by mesh kind, for classes when there
+	// is no policy evidence.
+	byMesh  [][]matrix.Endpoint
+	clients map[matrix.Endpoint]fipsEnd // client-end FIPS verdict per workload
+	groups  groupSet
+	waivers []sourceWaiver
+	splits  map[string][]part // member list id -> its FIPS split
 }
 
 func svcKey(ns, name string, port int) string { return fmt.Sprintf("%s/%s:%d", ns, name, port) }
 
 func newIndex(in Input) *index {
 	ix := &index{in: in, probes: map[string][]int{}, policy: map[string]int{}, flows: map[string][]int{}, images: map[string][]int{},
-		services: map[inventory.ServiceRef]*inventory.Service{}}
+		services: map[inventory.ServiceRef]*inventory.Service{}, clients: map[matrix.Endpoint]fipsEnd{}}
+	ix.groups.byID = map[string]bool{}
 	inv := in.Inventory
 	for i := range inv.Services {
 		ix.services[inv.Services[i].ServiceRef] = &inv.Services[i]
@@ -143,19 +156,41 @@ func newIndex(in Input) *index {
 		}
 	}
 	if r := in.Evidence.Policy; r != nil {
-		for i, p := range r.Paths {
-			if p.PathID != "" {
-				ix.policy[p.PathID] = i
+		for i, p := range r.Ports {
+			ix.policy[svcKey(p.Destination.Namespace, p.Destination.Service, p.Destination.Port)] = i
+		}
+		ix.members = make(map[string][]matrix.Endpoint, len(r.Groups))
+		for _, g := range r.Groups {
+			es := make([]matrix.Endpoint, 0, len(g.Members))
+			for _, m := range g.Members {
+				es = append(es, matrix.Endpoint{Namespace: m.Namespace, Kind: m.Kind, Name: m.Workload, Mesh: m.Mesh})
 			}
+			ix.members[g.ID] = es
 		}
 	}
 	if r := in.Evidence.Flows; r != nil {
 		for i, f := range r.Flows {
-			if f.PathID != "" {
-				ix.flows[f.PathID] = append(ix.flows[f.PathID], i)
+			if d := f.Destination; d != nil && d.Service != "" && d.Port != 0 {
+				k := svcKey(d.Namespace, d.Service, d.Port)
+				ix.flows[k] = append(ix.flows[k], i)
 			}
 		}
 	}
+	byKind := map[string]int{}
+	for _, w := range inv.Workloads {
+		e := matrix.Endpoint{Namespace: w.Namespace, Kind: w.Kind, Name: w.Name, Mesh: w.Mesh.Kind}
+		if e.Mesh == "" {
+			e.Mesh = inventory.MeshNone
+		}
+		k, ok := byKind[e.Mesh]
+		if !ok {
+			k = len(ix.byMesh)
+			byKind[e.Mesh] = k
+			ix.byMesh = append(ix.byMesh, nil)
+		}
+		ix.byMesh[k] = append(ix.byMesh[k], e)
+	}
+	ix.waivers = ix.sourceWaiversOf(in.Waivers)
 	if r := in.Evidence.Images; r != nil {
 		for i, im := range r.Images {
 			ix.images[im.Ref] = append(ix.images[im.Ref], i)
@@ -184,18 +219,10 @@ func (ix *index) hostNames() map[string]inventory.ServiceRef {
 	return out
 }
 
-func (ix *index) endpoint(ref inventory.WorkloadRef) matrix.Endpoint {
-	e := matrix.Endpoint{Namespace: ref.Namespace, Kind: ref.Kind, Name: ref.Name, Mesh: inventory.MeshNone}
-	if w := ix.in.Inventory.Workload(ref); w != nil {
-		e.Mesh = w.Mesh.Kind
-	}
-	return e
-}
-
-func (ix *index) destination(p inventory.Path) matrix.Destination {
-	d := matrix.Destination{Namespace: p.Destination.Namespace, Service: p.Destination.Name, Port: int(p.Port.Port),
-		PortName: p.Port.Name, AppProtocol: p.Port.AppProtocol, TargetPort: int(p.Port.TargetPort)}
-	if s := ix.services[p.Destination]; s != nil {
+func (ix *index) destination(svc *inventory.Service, sp inventory.ServicePort) matrix.Destination {
+	d := matrix.Destination{Namespace: svc.Namespace, Service: svc.Name, Port: int(sp.Port),
+		PortName: sp.Name, AppProtocol: sp.AppProtocol, TargetPort: int(sp.TargetPort)}
+	if s := svc; s != nil {
 		kinds := map[string]bool{}
 		for _, b := range s.Backends {
 			if w := ix.in.Inventory.Workload(b); w != nil {
@@ -217,7 +244,7 @@ func (ix *index) destination(p inventory.Path) matrix.Destination {
 
 // missingReason is the NOT-TESTED reason of a cell before evidence is
 // applied: which evidence could decide it and why none came.
-func (ix *index) missingReason(c matrix.Check, p inventory.Path) string {
+func (ix *index) missingReason(c matrix.Check, d matrix.Destination) string {
 	var why []string
 	for _, kind := range c.Evidence {
 		if s := ix.in.Evidence.Skipped[kind]; s != "" {
@@ -229,7 +256,7 @@ func (ix *index) missingReason(c matrix.Check, p inventory.Path) string {
 			continue
 		}
 		if kind == "probe" {
-			k := svcKey(p.Destination.Namespace, p.Destination.Name, int(p.Port.Port))
+			k := svcKey(d.Namespace, d.Service, d.Port)
 			if len(ix.probes[k]) == 0 {
 				if r := ix.in.Evidence.Unprobed[k]; r != "" {
 					why = append(why, "probe: "+r)
@@ -281,7 +308,7 @@ func (ix *index) scope() []string {
 	}
 	s := []string{
 		fmt.Sprintf("source: %s (cluster %q)", inv.Source, inv.Cluster),
-		fmt.Sprintf("%d namespaces, %d workloads, %d services with %d ports, %d paths", len(inv.Namespaces), len(inv.Workloads), len(inv.Services), ports, len(inv.Paths)),
+		fmt.Sprintf("%d namespaces, %d workloads, %d services with %d ports (%d TCP: the rows), %d paths (every workload to every TCP port)", len(inv.Namespaces), len(inv.Workloads), len(inv.Services), ports, inv.TCPPorts(), inv.PathCount()),
 		fmt.Sprintf("profile: %s (%s)", ix.in.Profile.Name, ix.in.Profile.Title),
 	}
 	kinds := []string{"probe", "policy", "capture", "images"}

@@ -1,6 +1,7 @@
 package evaluate
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -31,19 +32,65 @@ func smallInventory() *inventory.Inventory {
 				Ports: []inventory.ServicePort{{Port: 5432, TargetPort: 5432, Protocol: "TCP"}}},
 		},
 	}
-	inv.Paths = []inventory.Path{
-		inventory.NewPath("t", client, inv.Services[0].ServiceRef, inv.Services[0].Ports[0]),
-		inventory.NewPath("t", client, inv.Services[1].ServiceRef, inv.Services[1].Ports[0]),
-	}
 	return inv
 }
 
-func cells(m *matrix.Matrix, row int) map[string]matrix.Status {
+// path returns the cells of the path from a/client to the row's port.
+func pathOf(t *testing.T, m *matrix.Matrix, row int) matrix.Path {
+	t.Helper()
+	d := m.Rows[row].Destination
+	f, err := matrix.ParseFilter("a/client", fmt.Sprintf("%s/%s:%d", d.Namespace, d.Service, d.Port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []matrix.Path
+	matrix.NewIndex(m).Paths(f, func(p matrix.Path) error { out = append(out, p); return nil })
+	if len(out) != 1 {
+		t.Fatalf("%d paths from a/client to row %d, want 1", len(out), row)
+	}
+	return out[0]
+}
+
+// cell returns the path's cell for check.
+func cell(t *testing.T, m *matrix.Matrix, row int, check string) matrix.Cell {
+	t.Helper()
+	for _, c := range pathOf(t, m, row).Cells() {
+		if c.Check == check {
+			return c
+		}
+	}
+	t.Fatalf("no cell %s", check)
+	return matrix.Cell{}
+}
+
+func cells(t *testing.T, m *matrix.Matrix, row int) map[string]matrix.Status {
+	t.Helper()
 	out := map[string]matrix.Status{}
-	for _, c := range m.Rows[row].Cells {
+	for _, c := range pathOf(t, m, row).Cells() {
 		out[c.Check] = c.Status
 	}
 	return out
+}
+
+// policyOf is a PolicyReport with one class holding every workload of inv
+// per row, in the order given.
+func policyOf(inv *inventory.Inventory, classes ...evidence.PolicyClass) *evidence.PolicyReport {
+	g := evidence.SourceGroup{ID: "6f0c0d0e-0000-5000-8000-000000000001"}
+	for _, w := range inv.Workloads {
+		g.Members = append(g.Members, evidence.PolicySource{Namespace: w.Namespace, Kind: w.Kind, Workload: w.Name, Mesh: w.Mesh.Kind})
+	}
+	r := &evidence.PolicyReport{Groups: []evidence.SourceGroup{g}}
+	i := 0
+	for _, s := range inv.Services {
+		for _, sp := range s.Ports {
+			c := classes[i]
+			i++
+			c.Group = g.ID
+			r.Ports = append(r.Ports, evidence.PolicyPort{Destination: evidence.PolicyDestination{Namespace: s.Namespace, Service: s.Name, Port: int(sp.Port), TargetPort: int(sp.TargetPort)},
+				Server: c.Server, PlaintextAccepted: c.PlaintextAccepted, Classes: []evidence.PolicyClass{c}})
+		}
+	}
+	return r
 }
 
 func TestNoEvidenceIsNeverPass(t *testing.T) {
@@ -51,11 +98,23 @@ func TestNoEvidenceIsNeverPass(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(m.Rows) != 2 || len(m.Rows[0].Cells) != len(matrix.Catalog) {
-		t.Fatalf("every (path x check) cell must exist: %d rows", len(m.Rows))
+	if len(m.Rows) != 2 || len(m.Rows[0].Cells) != len(matrix.DestinationChecks) {
+		t.Fatalf("every (row x destination check) cell must exist: %d rows", len(m.Rows))
+	}
+	// Without policy evidence the classes are the mesh modes: sidecar
+	// (client, api) and none (db), each a client of both ports.
+	if n := len(m.Rows[0].Classes); n != 2 || m.Summary.Paths != 6 || m.Summary.Classes != 4 {
+		t.Fatalf("%d classes in row 0, %d classes and %d paths in all; want 2, 4 and 6", n, m.Summary.Classes, m.Summary.Paths)
 	}
 	for _, r := range m.Rows {
-		for _, c := range r.Cells {
+		all := append([]matrix.Cell(nil), r.Cells...)
+		for _, c := range r.Classes {
+			if len(c.Cells) != len(matrix.SourceChecks) {
+				t.Errorf("class %s has %d cells", c.Key, len(c.Cells))
+			}
+			all = append(all, c.Cells...)
+		}
+		for _, c := range all {
 			if c.Status != matrix.NotTested || c.Reason == "" {
 				t.Errorf("%s: %s %q, want NOT-TESTED with a reason", c.Check, c.Status, c.Reason)
 			}
@@ -97,7 +156,7 @@ func TestProbeVerdicts(t *testing.T) {
 		matrix.CheckMeshPolicy: matrix.NotTested, matrix.CheckEncryptedOnWire: matrix.NotTested,
 		matrix.CheckFIPSCrypto: matrix.NotTested, matrix.CheckPolicyObservation: matrix.NotTested,
 	}
-	if diff := cmp.Diff(want0, cells(m, 0)); diff != "" {
+	if diff := cmp.Diff(want0, cells(t, m, 0)); diff != "" {
 		t.Errorf("good mTLS port (-want +got):\n%s", diff)
 	}
 	want1 := map[string]matrix.Status{
@@ -106,7 +165,7 @@ func TestProbeVerdicts(t *testing.T) {
 		matrix.CheckMeshPolicy: matrix.NotTested, matrix.CheckEncryptedOnWire: matrix.NotTested,
 		matrix.CheckFIPSCrypto: matrix.NotTested, matrix.CheckPolicyObservation: matrix.NotTested,
 	}
-	if diff := cmp.Diff(want1, cells(m, 1)); diff != "" {
+	if diff := cmp.Diff(want1, cells(t, m, 1)); diff != "" {
 		t.Errorf("legacy port (-want +got):\n%s", diff)
 	}
 	if r := m.Rows[1].Cell(matrix.CheckCipherSuites).Reason; !strings.Contains(r, "CHACHA20") {
@@ -164,20 +223,21 @@ func TestPolicyFlowsImagesAndAgreement(t *testing.T) {
 	inv.Workloads[2].Mesh.Kind = "sidecar" // db joins the mesh, PERMISSIVE
 	r := goodMTLS()
 	r.Plaintext = evidence.PlaintextProbe{Tested: true, Accepted: true, Protocol: "http/1.1"} // PERMISSIVE in truth
-	pol := &evidence.PolicyReport{Paths: []evidence.PolicyPath{
-		{PathID: inv.Paths[0].ID, Source: evidence.PolicySource{Mesh: "sidecar"}, Server: evidence.PolicySide{Mode: "STRICT", Policy: "b/default"}, Client: evidence.PolicySide{Mode: "AUTO"}, Expected: "mtls"},
-		{PathID: inv.Paths[1].ID, Source: evidence.PolicySource{Mesh: "sidecar"}, Server: evidence.PolicySide{Mode: "PERMISSIVE", Policy: "c/default"}, Client: evidence.PolicySide{Mode: "DISABLE", Policy: "a/no-tls"}, Expected: "plaintext", PlaintextAccepted: true},
-	}}
+	pol := policyOf(inv,
+		evidence.PolicyClass{Mesh: "sidecar", Server: evidence.PolicySide{Mode: "STRICT", Policy: "b/default"}, Client: evidence.PolicySide{Mode: "AUTO"}, Expected: "mtls"},
+		evidence.PolicyClass{Mesh: "sidecar", Server: evidence.PolicySide{Mode: "PERMISSIVE", Policy: "c/default"}, Client: evidence.PolicySide{Mode: "DISABLE", Policy: "a/no-tls"}, Expected: "plaintext", PlaintextAccepted: true},
+	)
+	from := &evidence.FlowEndpoint{Namespace: "a", Workload: "Deployment/client"}
 	flows := &evidence.FlowReport{Flows: []evidence.Flow{
-		{PathID: inv.Paths[0].ID, Encrypted: true, TLS: &evidence.FlowTLS{Version: "TLSv1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", ClientCertificate: "unknown"}},
-		{PathID: inv.Paths[1].ID, Plaintext: &evidence.FlowPlaintext{Protocol: "postgres"}},
+		{Source: from, Destination: &evidence.FlowEndpoint{Namespace: "b", Service: "api", Port: 8443}, Encrypted: true, TLS: &evidence.FlowTLS{Version: "TLSv1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", ClientCertificate: "unknown"}},
+		{Source: from, Destination: &evidence.FlowEndpoint{Namespace: "c", Service: "db", Port: 5432}, Plaintext: &evidence.FlowPlaintext{Protocol: "postgres"}},
 	}}
 	imgs := &evidence.ImageReport{Images: []evidence.Image{{Ref: "client:1", Verdict: "validated"}, {Ref: "api:1", Verdict: "validated"}, {Ref: "db:1", Verdict: "not-validated"}}}
 	m, err := Evaluate(Input{Inventory: inv, Now: now, Evidence: Evidence{Probes: &evidence.ProbeReport{Results: []evidence.ProbeResult{r}}, Policy: pol, Flows: flows, Images: imgs}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got0, got1 := cells(m, 0), cells(m, 1)
+	got0, got1 := cells(t, m, 0), cells(t, m, 1)
 	checks := []struct {
 		row   map[string]matrix.Status
 		check string
@@ -200,13 +260,31 @@ func TestPolicyFlowsImagesAndAgreement(t *testing.T) {
 	if reason := m.Rows[1].Cell(matrix.CheckPlaintextRefused).Reason; !strings.Contains(reason, "not probed") {
 		t.Errorf("a declared-only verdict must say so: %q", reason)
 	}
+	// The observed flows and the image verdicts split the one policy
+	// class: a/client, seen on the wire, is a class of its own; api
+	// (validated images) and db (not-validated) are not observed.
+	for i, want := range []string{"observed encrypted", "observed in cleartext"} {
+		p := pathOf(t, m, i)
+		if p.Class.Members != 1 || !strings.Contains(p.Class.Key, want) {
+			t.Errorf("row %d: a/client's class %q has %d members, want 1 %s", i, p.Class.Key, p.Class.Members, want)
+		}
+		if n := len(m.Rows[i].Classes); n != 3 {
+			t.Errorf("row %d: %d classes, want 3", i, n)
+		}
+		for _, c := range m.Rows[i].Classes {
+			if c.ID != p.Class.ID && c.Cell(matrix.CheckEncryptedOnWire).Status != matrix.NotTested {
+				t.Errorf("row %d: unobserved class %q: %+v", i, c.Key, c.Cell(matrix.CheckEncryptedOnWire))
+			}
+		}
+	}
 
 	// Outside the mesh the policy makes no claim: N/A, and no verdict on
 	// plaintext from policy alone.
 	inv.Workloads[2].Mesh.Kind = "none"
-	pol.Paths[1].Server = evidence.PolicySide{Mode: "NONE"}
+	pol.Ports[1].Server = evidence.PolicySide{Mode: "NONE"}
+	pol.Ports[1].Classes[0].Server = evidence.PolicySide{Mode: "NONE"}
 	m, _ = Evaluate(Input{Inventory: inv, Now: now, Evidence: Evidence{Policy: pol}})
-	got1 = cells(m, 1)
+	got1 = cells(t, m, 1)
 	if got1[matrix.CheckMeshPolicy] != matrix.NA || got1[matrix.CheckPolicyObservation] != matrix.NA || got1[matrix.CheckPlaintextRefused] != matrix.NotTested {
 		t.Errorf("unmeshed server: %v", got1)
 	}
@@ -223,7 +301,7 @@ func TestWaivers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := m.Rows[0].Cell(matrix.CheckClientCertificate)
+	c := *m.Rows[0].Cell(matrix.CheckClientCertificate)
 	if c.Status != matrix.Waived || c.Waiver != "W-1" || !strings.Contains(c.Reason, "isso@example.gov") {
 		t.Errorf("waived cell = %+v", c)
 	}
@@ -238,7 +316,8 @@ func TestWaivers(t *testing.T) {
 	if got := m.ExpiredWaivers(); len(got) != 1 || got[0] != "W-1" {
 		t.Errorf("expired = %v", got)
 	}
-	for _, bad := range []Waiver{{ID: "x", Check: "nope", PathID: "p", Justification: "j", Approver: "a", Expires: now}, {ID: "y", Check: "*", Justification: "j", Approver: "a", Expires: now}, {ID: "z", Check: "*", PathID: "p", Expires: now}} {
+	for _, bad := range []Waiver{{ID: "x", Check: "nope", Destination: "p", Justification: "j", Approver: "a", Expires: now}, {ID: "y", Check: "*", Justification: "j", Approver: "a", Expires: now}, {ID: "z", Check: "*", Destination: "p", Expires: now},
+		{ID: "p", Check: "*", PathID: "0b6c0b1e-0000-5000-8000-000000000000", Justification: "j", Approver: "a", Expires: now.Add(time.Hour)}} {
 		if _, err := Evaluate(Input{Inventory: smallInventory(), Now: now, Waivers: []Waiver{bad}}); err == nil {
 			t.Errorf("bad waiver %+v accepted", bad)
 		}
@@ -248,7 +327,8 @@ func TestWaivers(t *testing.T) {
 func TestCoverageAndRollups(t *testing.T) {
 	m, _ := Evaluate(Input{Inventory: smallInventory(), Now: now, Evidence: Evidence{Probes: &evidence.ProbeReport{Results: []evidence.ProbeResult{goodMTLS()}}}})
 	s := m.Summary
-	if s.Cells != 2*len(matrix.Catalog) || s.Tested != 5 {
+	// 2 rows x 5 destination checks + 4 classes x 4 source checks.
+	if s.Cells != 2*len(matrix.DestinationChecks)+4*len(matrix.SourceChecks) || s.Tested != 5 {
 		t.Errorf("cells %d tested %d", s.Cells, s.Tested)
 	}
 	if s.Coverage <= 0 || s.Coverage >= 1 {
@@ -295,8 +375,9 @@ func TestResetFromOutsideTheMesh(t *testing.T) {
 	strict := func(mesh string, plaintext bool, mode string) func(*inventory.Inventory, *evidence.PolicyReport) {
 		return func(inv *inventory.Inventory, pr *evidence.PolicyReport) {
 			inv.Workloads[1].Mesh.Kind = mesh
-			pr.Paths = []evidence.PolicyPath{{PathID: inv.Paths[0].ID, Server: evidence.PolicySide{Mode: mode, Policy: "b/default"},
-				Client: evidence.PolicySide{Mode: "ISTIO_MUTUAL"}, Expected: "mtls", PlaintextAccepted: plaintext}}
+			*pr = *policyOf(inv, evidence.PolicyClass{Mesh: "sidecar", Server: evidence.PolicySide{Mode: mode, Policy: "b/default"},
+				Client: evidence.PolicySide{Mode: "ISTIO_MUTUAL"}, Expected: "mtls", PlaintextAccepted: plaintext},
+				evidence.PolicyClass{Mesh: "sidecar", Server: evidence.PolicySide{Mode: "NONE"}, Client: evidence.PolicySide{Mode: "NONE"}, Expected: "plaintext", PlaintextAccepted: true})
 		}
 	}
 	probeChecks := []string{matrix.CheckTLSMinVersion, matrix.CheckCipherSuites, matrix.CheckServerCertificate, matrix.CheckClientCertificate}
@@ -320,7 +401,7 @@ func TestResetFromOutsideTheMesh(t *testing.T) {
 			pr := &evidence.PolicyReport{}
 			tt.setup(inv, pr)
 			ev := Evidence{Probes: &evidence.ProbeReport{Results: []evidence.ProbeResult{tt.probe}}}
-			if len(pr.Paths) > 0 {
+			if len(pr.Ports) > 0 {
 				ev.Policy = pr
 			}
 			m, err := Evaluate(Input{Inventory: inv, Now: now, Evidence: ev})
@@ -339,5 +420,41 @@ func TestResetFromOutsideTheMesh(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSourceWaiverSplitsItsClass: a waiver that names some sources of a
+// class waives a class of exactly those sources, never the destination
+// cells that speak for every source, nor the other members.
+func TestSourceWaiverSplitsItsClass(t *testing.T) {
+	inv := smallInventory()
+	pol := policyOf(inv,
+		evidence.PolicyClass{Mesh: "sidecar", Server: evidence.PolicySide{Mode: "PERMISSIVE", Policy: "b/default"}, Client: evidence.PolicySide{Mode: "AUTO"}, Expected: "mtls", PlaintextAccepted: true},
+		evidence.PolicyClass{Mesh: "sidecar", Server: evidence.PolicySide{Mode: "NONE"}, Client: evidence.PolicySide{Mode: "NONE"}, Expected: "plaintext", PlaintextAccepted: true})
+	ws := []Waiver{{ID: "W-9", Check: "*", Source: "a/*/*", Destination: "b/api:8443", Justification: "batch migration", Approver: "isso@example.gov", Expires: now.Add(time.Hour)}}
+	m, err := Evaluate(Input{Inventory: inv, Now: now, Waivers: ws, Evidence: Evidence{Policy: pol}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := m.Rows[0]
+	if len(row.Classes) != 2 {
+		t.Fatalf("%d classes, want the waived a/client and the rest", len(row.Classes))
+	}
+	ix := matrix.NewIndex(m)
+	for _, c := range row.Classes {
+		st := c.Cell(matrix.CheckMeshPolicy).Status
+		named := len(ix.Members(&c)) == 1 && ix.Members(&c)[0].Namespace == "a"
+		switch {
+		case named && st != matrix.Waived:
+			t.Errorf("a/client's class %q: mesh policy %s, want WAIVED", c.Key, st)
+		case !named && st != matrix.Fail:
+			t.Errorf("class %q (%d members): mesh policy %s, want FAIL", c.Key, c.Members, st)
+		}
+	}
+	if c := row.Cell(matrix.CheckPlaintextRefused); c.Status != matrix.Fail || c.Waiver != "" {
+		t.Errorf("a source waiver reached a destination cell: %+v", c)
+	}
+	if m.Rows[1].Classes[0].Members != 3 {
+		t.Errorf("the waiver split a class of another destination: %+v", m.Rows[1].Classes)
 	}
 }

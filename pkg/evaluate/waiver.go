@@ -12,11 +12,20 @@ import (
 // an approver. An expired waiver no longer applies: its cells stay FAIL and
 // the matrix records the expiry (scan exits 5).
 type Waiver struct {
-	ID            string    `json:"id"`
-	Check         string    `json:"check"`                 // a check id, or "*"
-	PathID        string    `json:"pathId,omitempty"`      // one path, or
-	Source        string    `json:"source,omitempty"`      // "ns/Kind/name" glob, e.g. "monitoring/*/*"
-	Destination   string    `json:"destination,omitempty"` // "ns/service:port" glob, e.g. "monitoring/node-exporter:*"
+	ID    string `json:"id"`
+	Check string `json:"check"` // a check id, or "*"
+	// RowID names one destination port (a matrix row id), ClassID one
+	// class under it; Source and Destination are globs. A waiver with a
+	// source never waives a destination cell: that cell speaks for every
+	// source. The classes whose members it names only in part are split so
+	// that it waives whole classes.
+	RowID       string `json:"rowId,omitempty"`
+	ClassID     string `json:"classId,omitempty"`
+	Source      string `json:"source,omitempty"`      // "ns/Kind/name" glob, e.g. "monitoring/*/*"
+	Destination string `json:"destination,omitempty"` // "ns/service:port" glob, e.g. "monitoring/node-exporter:*"
+	// PathID is refused: paths are no longer rows. Name the source and
+	// the destination instead.
+	PathID        string    `json:"pathId,omitempty"`
 	Justification string    `json:"justification"`
 	Approver      string    `json:"approver"`
 	Expires       time.Time `json:"expires"`
@@ -40,8 +49,10 @@ func validateWaivers(ws []Waiver) error {
 			return fmt.Errorf("waiver %s: a justification and an approver are required", w.ID)
 		case w.Expires.IsZero():
 			return fmt.Errorf("waiver %s: an expiry date is required", w.ID)
-		case w.PathID == "" && w.Source == "" && w.Destination == "":
-			return fmt.Errorf("waiver %s: name a pathId, a source or a destination", w.ID)
+		case w.PathID != "":
+			return fmt.Errorf("waiver %s: pathId is no longer accepted (matrix rows are destination ports): name the path by source and destination instead", w.ID)
+		case w.RowID == "" && w.ClassID == "" && w.Source == "" && w.Destination == "":
+			return fmt.Errorf("waiver %s: name a rowId, a classId, a source or a destination", w.ID)
 		}
 		if w.Check != "*" {
 			if _, ok := matrix.CheckByID(w.Check); !ok {
@@ -58,37 +69,47 @@ func validateWaivers(ws []Waiver) error {
 	return nil
 }
 
-func (w Waiver) matches(r *matrix.Row, check string) bool {
+// matches reports whether w waives check in row r, for class c (nil for
+// a destination cell) whose members are ms.
+func (w Waiver) matches(r *matrix.Row, c *matrix.Class, ms []matrix.Endpoint, check string) bool {
 	if w.Check != "*" && w.Check != check {
 		return false
 	}
-	if w.PathID != "" && w.PathID != r.PathID {
+	if w.RowID != "" && w.RowID != r.ID {
 		return false
 	}
-	src := r.Source.Namespace + "/" + r.Source.Kind + "/" + r.Source.Name
-	dst := fmt.Sprintf("%s/%s:%d", r.Destination.Namespace, r.Destination.Service, r.Destination.Port)
-	if w.Source != "" {
-		if ok, _ := path.Match(w.Source, src); !ok {
-			return false
-		}
+	if c == nil && (w.Source != "" || w.ClassID != "") {
+		return false
 	}
+	if c != nil && w.ClassID != "" && w.ClassID != c.ID {
+		return false
+	}
+	dst := fmt.Sprintf("%s/%s:%d", r.Destination.Namespace, r.Destination.Service, r.Destination.Port)
 	if w.Destination != "" {
 		if ok, _ := path.Match(w.Destination, dst); !ok {
 			return false
+		}
+	}
+	if c != nil && w.Source != "" {
+		// Every member must match: the split made the class whole.
+		for _, m := range ms {
+			if ok, _ := path.Match(w.Source, m.String()); !ok {
+				return false
+			}
 		}
 	}
 	return true
 }
 
 func applyWaivers(m *matrix.Matrix, ws []Waiver, now time.Time) {
+	ix := matrix.NewIndex(m)
 	for _, w := range ws {
 		expired := !now.Before(w.Expires)
 		n := 0
-		for i := range m.Rows {
-			r := &m.Rows[i]
-			for j := range r.Cells {
-				c := &r.Cells[j]
-				if (c.Status != matrix.Fail && c.Status != matrix.Warn) || !w.matches(r, c.Check) {
+		apply := func(r *matrix.Row, cl *matrix.Class, ms []matrix.Endpoint, cells []matrix.Cell) {
+			for j := range cells {
+				c := &cells[j]
+				if (c.Status != matrix.Fail && c.Status != matrix.Warn) || !w.matches(r, cl, ms, c.Check) {
 					continue
 				}
 				n++
@@ -100,6 +121,18 @@ func applyWaivers(m *matrix.Matrix, ws []Waiver, now time.Time) {
 				c.Reason = fmt.Sprintf("waived by %s until %s (%s, approved by %s): %s", w.ID, w.Expires.Format("2006-01-02"), w.Justification, w.Approver, c.Reason)
 				c.Status = matrix.Waived
 				c.Waiver = w.ID
+			}
+		}
+		for i := range m.Rows {
+			r := &m.Rows[i]
+			apply(r, nil, nil, r.Cells)
+			for j := range r.Classes {
+				cl := &r.Classes[j]
+				var ms []matrix.Endpoint
+				if w.Source != "" {
+					ms = ix.Members(cl)
+				}
+				apply(r, cl, ms, cl.Cells)
 			}
 		}
 		m.Waivers = append(m.Waivers, matrix.WaiverUse{ID: w.ID, Cells: n, Expired: expired, Expires: w.Expires, Approver: w.Approver, Justification: w.Justification})

@@ -66,6 +66,8 @@ type FlowEndpoint struct {
 	Pod       string `json:"pod,omitempty"`
 	Workload  string `json:"workload,omitempty"` // Kind/name
 	Service   string `json:"service,omitempty"`
+	// Port is the Service port the flow was mapped to (destination only).
+	Port int `json:"port,omitempty"`
 }
 
 // FlowStats counts what was read and what was given up.

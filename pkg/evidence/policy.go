@@ -1,29 +1,70 @@
 package evidence
 
-// PolicyReport is what the mesh's declared policy predicts for each path.
+// PolicyAPIVersion is the version of the PolicyReport: v1alpha2 predicts
+// per (source class x destination port), not per path.
+const PolicyAPIVersion = "sc8scan.dev/v1alpha2"
+
+// PolicyReport is what the mesh's declared policy predicts for each
+// destination port, per class of clients that the policy cannot tell
+// apart there.
 type PolicyReport struct {
 	Header
-	Paths    []PolicyPath `json:"paths"`
-	Mesh     *MeshTLS     `json:"mesh,omitempty"`
-	Findings []Finding    `json:"findings,omitempty"`
+	Ports []PolicyPort `json:"ports"`
+	// Groups are the member lists of the classes, each written once.
+	Groups   []SourceGroup `json:"groups"`
+	Mesh     *MeshTLS      `json:"mesh,omitempty"`
+	Findings []Finding     `json:"findings,omitempty"`
 }
 
-// PolicyPath is the prediction for one (client workload -> Service port).
+// PolicyPort is the prediction for one Service port.
+type PolicyPort struct {
+	Destination PolicyDestination `json:"destination"`
+	// Server is the weakest server mode over the classes, and
+	// PlaintextAccepted whether the port lets plaintext in from any of
+	// them: what the server side declares, whoever asks.
+	Server            PolicySide    `json:"server"`
+	PlaintextAccepted bool          `json:"plaintextAccepted"`
+	Classes           []PolicyClass `json:"classes"`
+}
+
+// PolicyClass is the prediction for the clients of one group towards one
+// port: every member gets the same prediction, for the same reasons.
+type PolicyClass struct {
+	// Group is the id of the SourceGroup that lists the members.
+	Group  string     `json:"group"`
+	Mesh   string     `json:"mesh"` // "sidecar", "ambient", "none"
+	Server PolicySide `json:"server"`
+	Client PolicySide `json:"client"`
+	// Expected is "mtls", "tls", "plaintext" or "broken".
+	Expected          string   `json:"expected"`
+	PlaintextAccepted bool     `json:"plaintextAccepted"`
+	Reasons           []string `json:"reasons"`
+	// Network is node-level encryption (Cilium WireGuard, IPsec or ztunnel)
+	// that covers the class's paths below the mesh, when the cluster
+	// configures it. Expected stays the mesh-layer prediction.
+	Network *NetworkEncryption `json:"network,omitempty"`
+}
+
+// SourceGroup is one list of client workloads.
+type SourceGroup struct {
+	ID      string         `json:"id"`
+	Members []PolicySource `json:"members"`
+}
+
+// PolicyPath is the prediction for one (client workload -> Service port):
+// a class's prediction seen from one of its members, for path queries.
 type PolicyPath struct {
-	// PathID is the inventory path id, when the path is in the inventory.
+	// PathID is the inventory path id.
 	PathID      string            `json:"pathId,omitempty"`
 	Source      PolicySource      `json:"source"`
 	Destination PolicyDestination `json:"destination"`
 	Server      PolicySide        `json:"server"`
 	Client      PolicySide        `json:"client"`
 	// Expected is "mtls", "tls", "plaintext" or "broken".
-	Expected          string   `json:"expected"`
-	PlaintextAccepted bool     `json:"plaintextAccepted"`
-	Reasons           []string `json:"reasons"`
-	// Network is node-level encryption (Cilium WireGuard, IPsec or ztunnel)
-	// that covers the path below the mesh, when the cluster configures it.
-	// Expected stays the mesh-layer prediction.
-	Network *NetworkEncryption `json:"network,omitempty"`
+	Expected          string             `json:"expected"`
+	PlaintextAccepted bool               `json:"plaintextAccepted"`
+	Reasons           []string           `json:"reasons"`
+	Network           *NetworkEncryption `json:"network,omitempty"`
 }
 
 // NetworkEncryption is transparent encryption by the CNI for one path.
@@ -43,6 +84,7 @@ type NetworkEncryption struct {
 // PolicySource is the client side of a predicted path.
 type PolicySource struct {
 	Namespace string `json:"namespace"`
+	Kind      string `json:"kind,omitempty"`
 	Workload  string `json:"workload"`
 	Mesh      string `json:"mesh"` // "sidecar", "ambient", "none"
 }

@@ -63,15 +63,19 @@ func TestPolicyReportSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Paths) == 0 {
-		t.Fatal("no paths predicted")
+	if len(rep.Ports) == 0 || len(rep.Groups) == 0 {
+		t.Fatal("no ports predicted")
 	}
 	doc := marshal(t, rep)
 	schematest.Validate(t, evidence.PolicyReportSchema, doc)
+	class := func(m map[string]any) map[string]any { return first(first(m, "ports"), "classes") }
 	for name, f := range map[string]func(m map[string]any){
-		"unknown expected":     func(m map[string]any) { first(m, "paths")["expected"] = "maybe" },
-		"server client mode":   func(m map[string]any) { first(m, "paths")["server"].(map[string]any)["mode"] = "ISTIO_MUTUAL" },
-		"no plaintextAccepted": func(m map[string]any) { delete(first(m, "paths"), "plaintextAccepted") },
+		"unknown expected":     func(m map[string]any) { class(m)["expected"] = "maybe" },
+		"server client mode":   func(m map[string]any) { class(m)["server"].(map[string]any)["mode"] = "ISTIO_MUTUAL" },
+		"no plaintextAccepted": func(m map[string]any) { delete(class(m), "plaintextAccepted") },
+		"no group":             func(m map[string]any) { delete(class(m), "group") },
+		"empty group":          func(m map[string]any) { first(m, "groups")["members"] = []any{} },
+		"old apiVersion":       func(m map[string]any) { m["apiVersion"] = "sc8scan.dev/v1alpha1" },
 		"wrong kind":           func(m map[string]any) { m["kind"] = "ProbeReport" },
 	} {
 		if err := schematest.Check(evidence.PolicyReportSchema, mutate(t, doc, f)); err == nil {

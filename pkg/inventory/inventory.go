@@ -10,7 +10,9 @@ const (
 )
 
 // Inventory is what discover found: every object that matters to transport
-// security, the paths between them, and the problems met on the way.
+// security and the problems met on the way. Its service paths are every
+// (workload, TCP Service port) pair; they are never listed, only counted
+// (PathCount) and predicted per class of clients.
 type Inventory struct {
 	// Cluster names the cluster; it is part of every path id.
 	Cluster    string      `json:"cluster"`
@@ -19,7 +21,6 @@ type Inventory struct {
 	Workloads  []Workload  `json:"workloads"`
 	Pods       []Pod       `json:"pods"`
 	Services   []Service   `json:"services"`
-	Paths      []Path      `json:"paths"`
 	// Objects keeps every object discover did not turn into a noun above
 	// (Istio policies, ConfigMaps, kinds it does not know), as JSON, for later
 	// readers such as the policy engine. Secrets are never kept.
@@ -253,5 +254,21 @@ func (inv *Inventory) Sort() {
 		}
 		return a.Name < b.Name
 	})
-	sort.Slice(inv.Paths, func(i, j int) bool { return inv.Paths[i].Less(inv.Paths[j]) })
 }
+
+// TCPPorts counts the TCP ports of all Services: the rows of the matrix.
+func (inv *Inventory) TCPPorts() int {
+	n := 0
+	for i := range inv.Services {
+		for _, p := range inv.Services[i].Ports {
+			if p.Protocol == "TCP" {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// PathCount is the number of service paths: every workload to every TCP
+// Service port.
+func (inv *Inventory) PathCount() int { return len(inv.Workloads) * inv.TCPPorts() }

@@ -7,7 +7,8 @@ import (
 )
 
 // Path is one service path: a source workload talking to one port of a
-// destination Service. It is the row of the SC-8 matrix.
+// destination Service. The matrix holds paths by destination port and
+// class of sources; a Path names one of them.
 type Path struct {
 	// ID is a UUIDv5 over cluster, source, destination and port: the same
 	// path keeps its id across runs.

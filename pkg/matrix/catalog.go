@@ -49,28 +49,38 @@ type Check struct {
 	Description string   `json:"description"`
 	// Evidence names the kinds of evidence that can decide the check.
 	Evidence []string `json:"evidence"`
+	// Level says where the check is decided: LevelDestination once per
+	// row (it depends only on the server), LevelSource once per source
+	// class.
+	Level string `json:"level"`
 }
+
+// Levels of a check.
+const (
+	LevelDestination = "destination"
+	LevelSource      = "source"
+)
 
 // Catalog is the check catalog, in column order.
 var Catalog = []Check{
 	{CheckPlaintextRefused, "Plaintext refused", []string{SC8, SC81},
-		"An out-of-mesh client sending cleartext is refused on the port.", []string{"probe", "policy"}},
+		"An out-of-mesh client sending cleartext is refused on the port.", []string{"probe", "policy"}, LevelDestination},
 	{CheckTLSMinVersion, "Minimum TLS version", []string{SC81, SC13},
-		"No protocol version below the profile's minimum (TLS 1.2 under SP 800-52r2) is accepted.", []string{"probe", "capture", "policy"}},
+		"No protocol version below the profile's minimum (TLS 1.2 under SP 800-52r2) is accepted.", []string{"probe", "capture", "policy"}, LevelDestination},
 	{CheckCipherSuites, "Approved cipher suites", []string{SC13},
-		"Every accepted cipher suite, and every signature algorithm the server signs with, is approved by the profile (SP 800-52r2, or the FIPS 140-3 module profile).", []string{"probe", "capture", "policy"}},
+		"Every accepted cipher suite, and every signature algorithm the server signs with, is approved by the profile (SP 800-52r2, or the FIPS 140-3 module profile).", []string{"probe", "capture", "policy"}, LevelDestination},
 	{CheckServerCertificate, "Server certificate valid and matching", []string{IA52, SC23},
-		"The server's chain leads to an accepted trust anchor, is within its validity period, names the service, and its signatures and keys meet the profile.", []string{"probe"}},
+		"The server's chain leads to an accepted trust anchor, is within its validity period, names the service, and its signatures and keys meet the profile.", []string{"probe"}, LevelDestination},
 	{CheckClientCertificate, "Client certificate required (mTLS)", []string{IA3, SC23},
-		"The server refuses a TLS client that presents no certificate.", []string{"probe", "policy", "capture"}},
+		"The server refuses a TLS client that presents no certificate.", []string{"probe", "policy", "capture"}, LevelDestination},
 	{CheckMeshPolicy, "Mesh policy enforcing", []string{SC81},
-		"The declared mesh policy makes the path mutual TLS and refuses plaintext (STRICT, no permissive fallback).", []string{"policy"}},
+		"The declared mesh policy makes the path mutual TLS and refuses plaintext (STRICT, no permissive fallback).", []string{"policy"}, LevelSource},
 	{CheckEncryptedOnWire, "Encrypted on the wire", []string{SC8, SC81},
-		"Traffic observed on the path was TLS from its first byte or after STARTTLS.", []string{"capture"}},
+		"Traffic observed on the path was TLS from its first byte or after STARTTLS.", []string{"capture"}, LevelSource},
 	{CheckFIPSCrypto, "FIPS-validated crypto at both ends", []string{SC13},
-		"Every binary that does crypto in the client and server images uses a module with an active CMVP certificate.", []string{"images"}},
+		"Every binary that does crypto in the client and server images uses a module with an active CMVP certificate.", []string{"images"}, LevelSource},
 	{CheckPolicyObservation, "Policy and observation agree", []string{SC8},
-		"What the policy predicts for the path matches what probes and captures saw.", []string{"policy", "probe", "capture"}},
+		"What the policy predicts for the path matches what probes and captures saw.", []string{"policy", "probe", "capture"}, LevelSource},
 }
 
 // CheckByID returns the catalog entry for id, or false.
@@ -81,4 +91,19 @@ func CheckByID(id string) (Check, bool) {
 		}
 	}
 	return Check{}, false
+}
+
+// DestinationChecks and SourceChecks are the catalog split by level, in
+// column order.
+var DestinationChecks, SourceChecks = byLevel()
+
+func byLevel() (dst, src []Check) {
+	for _, c := range Catalog {
+		if c.Level == LevelDestination {
+			dst = append(dst, c)
+		} else {
+			src = append(src, c)
+		}
+	}
+	return dst, src
 }

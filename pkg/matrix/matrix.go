@@ -6,13 +6,18 @@ import (
 	"github.com/sc8scan/sc8scan/pkg/version"
 )
 
-// APIVersion and Kind of the JSON form.
+// APIVersion and Kind of the JSON form. v1alpha2 is the two-level matrix:
+// one row per destination port, source classes under it.
 const (
-	APIVersion = "sc8scan.dev/v1alpha1"
+	APIVersion = "sc8scan.dev/v1alpha2"
 	Kind       = "Matrix"
 )
 
-// Matrix is the SC-8 compliance matrix.
+// Matrix is the SC-8 compliance matrix. A row is a destination port; the
+// checks that depend only on the server are decided once per row, the
+// others once per source class under it. A service path (source workload
+// to destination port) is the row's cells plus the cells of the class
+// whose group holds the source.
 type Matrix struct {
 	APIVersion  string       `json:"apiVersion"`
 	Kind        string       `json:"kind"`
@@ -24,8 +29,11 @@ type Matrix struct {
 	Controls    []Control    `json:"controls"`
 	Checks      []Check      `json:"checks"`
 	Rows        []Row        `json:"rows"`
-	Summary     Summary      `json:"summary"`
-	Evidence    []Evidence   `json:"evidence"`
+	// Groups are the member lists of the source classes, each written once
+	// however many classes share it.
+	Groups   []Group    `json:"groups"`
+	Summary  Summary    `json:"summary"`
+	Evidence []Evidence `json:"evidence"`
 	// Scope says what was looked at and what was left out, in words.
 	Scope []string `json:"scope,omitempty"`
 	// Problems are input problems met on the way (unreadable files, objects
@@ -58,16 +66,45 @@ func (m *Matrix) ExpiredWaivers() []string {
 	return out
 }
 
-// Row is one service path.
+// Row is one destination port.
 type Row struct {
-	PathID      string      `json:"pathId"`
-	Source      Endpoint    `json:"source"`
+	// ID is a UUIDv5 over cluster, destination Service and port: stable
+	// across runs.
+	ID          string      `json:"id"`
 	Destination Destination `json:"destination"`
-	Cells       []Cell      `json:"cells"`
-	Status      Status      `json:"status"`
+	// Cells hold the destination-level checks (Check.Level "destination").
+	Cells []Cell `json:"cells"`
+	// Classes hold the source-level checks, one class per set of sources
+	// the evidence cannot tell apart.
+	Classes []Class `json:"classes"`
+	// Status is the worst status of the row's cells and classes.
+	Status Status `json:"status"`
 }
 
-// Endpoint is the client end of a path.
+// Class is a set of source workloads that the evidence cannot tell apart
+// for one destination port: same mesh mode, same client TLS settings, same
+// client-side FIPS verdict, same observed traffic.
+type Class struct {
+	// ID is a UUIDv5 over the row id and the class key: stable while the
+	// class's defining attributes stay.
+	ID string `json:"id"`
+	// Key lists the attributes that define the class, in words.
+	Key  string `json:"key"`
+	Mesh string `json:"mesh"`
+	// Group is the id of the Matrix group that lists the members.
+	Group   string `json:"group"`
+	Members int    `json:"members"`
+	Cells   []Cell `json:"cells"`
+	Status  Status `json:"status"`
+}
+
+// Group is one list of source workloads.
+type Group struct {
+	ID      string     `json:"id"`
+	Members []Endpoint `json:"members"`
+}
+
+// Endpoint is a source workload.
 type Endpoint struct {
 	Namespace string `json:"namespace"`
 	Kind      string `json:"kind"`
@@ -75,7 +112,10 @@ type Endpoint struct {
 	Mesh      string `json:"mesh"`
 }
 
-// Destination is the server end of a path.
+// String renders the endpoint as ns/Kind/name.
+func (e Endpoint) String() string { return e.Namespace + "/" + e.Kind + "/" + e.Name }
+
+// Destination is the server end of a row.
 type Destination struct {
 	Namespace   string `json:"namespace"`
 	Service     string `json:"service"`
@@ -86,7 +126,7 @@ type Destination struct {
 	Mesh        string `json:"mesh,omitempty"`
 }
 
-// Cell is one (path x check) verdict.
+// Cell is one verdict: (row x destination check) or (class x source check).
 type Cell struct {
 	Check    string   `json:"check"`
 	Status   Status   `json:"status"`
@@ -105,11 +145,16 @@ type Evidence struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-// Cell returns the row's cell for check id, or nil.
-func (r *Row) Cell(id string) *Cell {
-	for i := range r.Cells {
-		if r.Cells[i].Check == id {
-			return &r.Cells[i]
+// Cell returns the row's destination cell for check id, or nil.
+func (r *Row) Cell(id string) *Cell { return findCell(r.Cells, id) }
+
+// Cell returns the class's cell for check id, or nil.
+func (c *Class) Cell(id string) *Cell { return findCell(c.Cells, id) }
+
+func findCell(cs []Cell, id string) *Cell {
+	for i := range cs {
+		if cs[i].Check == id {
+			return &cs[i]
 		}
 	}
 	return nil

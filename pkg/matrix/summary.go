@@ -10,12 +10,18 @@ type Summary struct {
 	// Coverage is the share of applicable cells (all but N/A) that rest on
 	// evidence, from 0 to 1.
 	Coverage float64 `json:"coverage"`
-	Cells    int     `json:"cells"`
+	// Cells counts the matrix's cells: destination cells of every row and
+	// source cells of every class (not one per path).
+	Cells int `json:"cells"`
 	// Applicable counts the cells that are not N/A: the coverage
 	// denominator.
 	Applicable int `json:"applicable"`
 	Tested     int `json:"tested"`
-	Paths      int `json:"paths"`
+	// Rows, Classes and Paths count destination ports, source classes and
+	// the service paths they stand for (the sum of class members).
+	Rows    int `json:"rows"`
+	Classes int `json:"classes"`
+	Paths   int `json:"paths"`
 }
 
 // Rollup is the count of statuses for one check or control.
@@ -25,9 +31,10 @@ type Rollup struct {
 	Counts map[Status]int `json:"counts"`
 }
 
-// Summarize recomputes every row status and the summary from the cells.
+// Summarize recomputes every class and row status and the summary from
+// the cells.
 func (m *Matrix) Summarize() {
-	s := Summary{Counts: map[Status]int{}, Paths: len(m.Rows)}
+	s := Summary{Counts: map[Status]int{}, Rows: len(m.Rows)}
 	byCheck := map[string]map[Status]int{}
 	byControl := map[string]map[Status]int{}
 	controlsOf := map[string][]string{}
@@ -40,16 +47,17 @@ func (m *Matrix) Summarize() {
 			}
 		}
 	}
-	applicable := 0
-	for i := range m.Rows {
-		row := &m.Rows[i]
-		var sts []Status
-		for _, c := range row.Cells {
-			sts = append(sts, c.Status)
+	count := func(cells []Cell) Status {
+		worst := NA
+		first := true
+		for _, c := range cells {
+			if first || Worst(worst, c.Status) != worst {
+				worst, first = c.Status, false
+			}
 			s.Counts[c.Status]++
 			s.Cells++
 			if c.Status != NA {
-				applicable++
+				s.Applicable++
 			}
 			if c.Status.Tested() {
 				s.Tested++
@@ -62,11 +70,27 @@ func (m *Matrix) Summarize() {
 				byControl[ctl][c.Status]++
 			}
 		}
-		row.Status = Worst(sts...)
+		if first {
+			return Worst()
+		}
+		return worst
 	}
-	s.Applicable = applicable
-	if applicable > 0 {
-		s.Coverage = float64(s.Tested) / float64(applicable)
+	var rowStatuses []Status
+	for i := range m.Rows {
+		row := &m.Rows[i]
+		sts := []Status{count(row.Cells)}
+		for j := range row.Classes {
+			c := &row.Classes[j]
+			c.Status = Worst(sts[0], count(c.Cells))
+			sts = append(sts, c.Status)
+			s.Classes++
+			s.Paths += c.Members
+		}
+		row.Status = Worst(sts...)
+		rowStatuses = append(rowStatuses, row.Status)
+	}
+	if s.Applicable > 0 {
+		s.Coverage = float64(s.Tested) / float64(s.Applicable)
 	}
 	for _, c := range m.Checks {
 		s.ByCheck = append(s.ByCheck, rollup(c.ID, byCheck[c.ID]))
@@ -75,10 +99,6 @@ func (m *Matrix) Summarize() {
 		if counts, ok := byControl[c.ID]; ok {
 			s.ByControl = append(s.ByControl, rollup(c.ID, counts))
 		}
-	}
-	var rowStatuses []Status
-	for _, r := range m.Rows {
-		rowStatuses = append(rowStatuses, r.Status)
 	}
 	s.Status = Worst(rowStatuses...)
 	m.Summary = s

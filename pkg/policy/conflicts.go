@@ -10,33 +10,51 @@ import (
 	"github.com/sc8scan/sc8scan/pkg/policy/istio"
 )
 
-// conflicts turns broken paths from meshed clients into findings, one per
-// (client setting, server setting) pair: the policy conflicts that
+// conflictSet turns broken classes of meshed clients into findings, one
+// per (client setting, server setting) pair: the policy conflicts that
 // istioctl's tls-check used to show and no current analyzer predicts.
 // Broken paths from clients outside the mesh are not conflicts: refusing
 // them is what STRICT is for.
-func conflicts(paths []evidence.PolicyPath, kinds []istio.Kinds) []evidence.Finding {
-	type key struct{ client, clientPolicy, clientKind, server, serverPolicy, serverKind string }
-	type group struct {
-		n        int
-		services map[string]bool
-		example  string
-	}
-	groups := map[key]*group{}
-	for i, p := range paths {
-		if p.Expected != "broken" || p.Source.Mesh == inventory.MeshNone || p.Source.Mesh == "" {
+type conflictSet struct {
+	groups map[conflictKey]*conflictGroup
+}
+
+type conflictKey struct{ client, clientPolicy, clientKind, server, serverPolicy, serverKind string }
+
+type conflictGroup struct {
+	n        int
+	services map[string]bool
+	example  string
+}
+
+func (cs *conflictSet) add(port evidence.PolicyPort, kinds []istio.Kinds, g *groups) {
+	d := port.Destination
+	for i, c := range port.Classes {
+		if c.Expected != "broken" || c.Mesh == inventory.MeshNone || c.Mesh == "" {
 			continue
 		}
-		k := key{p.Client.Mode, p.Client.Policy, kinds[i].Client, p.Server.Mode, p.Server.Policy, kinds[i].Server}
-		g := groups[k]
-		if g == nil {
-			g = &group{services: map[string]bool{}}
-			g.example = fmt.Sprintf("%s/%s -> %s/%s:%d", p.Source.Namespace, p.Source.Workload, p.Destination.Namespace, p.Destination.Service, p.Destination.Port)
-			groups[k] = g
+		if cs.groups == nil {
+			cs.groups = map[conflictKey]*conflictGroup{}
 		}
-		g.n++
-		g.services[p.Destination.Namespace+"/"+p.Destination.Service] = true
+		k := conflictKey{c.Client.Mode, c.Client.Policy, kinds[i].Client, c.Server.Mode, c.Server.Policy, kinds[i].Server}
+		cg := cs.groups[k]
+		if cg == nil {
+			cg = &conflictGroup{services: map[string]bool{}}
+			src := "a client"
+			if m := g.first(c.Group); m != nil {
+				src = m.Namespace + "/" + m.Workload
+			}
+			cg.example = fmt.Sprintf("%s -> %s/%s:%d", src, d.Namespace, d.Service, d.Port)
+			cs.groups[k] = cg
+		}
+		cg.n += g.size[c.Group]
+		cg.services[d.Namespace+"/"+d.Service] = true
 	}
+}
+
+func (cs *conflictSet) findings() []evidence.Finding {
+	type key = conflictKey
+	groups := cs.groups
 	keys := make([]key, 0, len(groups))
 	for k := range groups {
 		keys = append(keys, k)
@@ -72,7 +90,7 @@ func conflicts(paths []evidence.PolicyPath, kinds []istio.Kinds) []evidence.Find
 			svcs = append(svcs[:5], fmt.Sprintf("and %d more", len(g.services)-5))
 		}
 		out = append(out, evidence.Finding{Severity: "error", Object: object,
-			Message: fmt.Sprintf("%s and %s disagree: %d paths from meshed clients are predicted broken (Services %s; e.g. %s); see each path's reasons",
+			Message: fmt.Sprintf("%s and %s disagree: %d paths from meshed clients are predicted broken (Services %s; e.g. %s); see each class's reasons",
 				client, server, g.n, strings.Join(svcs, ", "), g.example)})
 	}
 	return out

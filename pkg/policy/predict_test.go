@@ -34,13 +34,29 @@ func smallMesh() *inventory.Inventory {
 		Selector: map[string]string{"app": "cart"}, Backends: []inventory.WorkloadRef{cart},
 		Ports: []inventory.ServicePort{{Name: "http", Port: 80, Protocol: "TCP", TargetPort: 8080}}}
 	inv.Services = append(inv.Services, svc)
-	for _, src := range []inventory.WorkloadRef{front, batch} {
-		inv.Paths = append(inv.Paths, inventory.NewPath(inv.Cluster, src, svc.ServiceRef, svc.Ports[0]))
-	}
+	_, _ = front, batch
 	inv.Objects = append(inv.Objects, inventory.Object{APIVersion: "security.istio.io/v1", Kind: "PeerAuthentication",
 		Namespace: "istio-system", Name: "default", Source: "pa.yaml",
 		Raw: []byte(`{"apiVersion":"security.istio.io/v1","kind":"PeerAuthentication","metadata":{"name":"default","namespace":"istio-system"},"spec":{"mtls":{"mode":"STRICT"}}}`)})
 	return inv
+}
+
+// classes flattens a report into "members: expected server client" lines.
+func classes(rep *evidence.PolicyReport) []string {
+	members := map[string][]string{}
+	for _, g := range rep.Groups {
+		for _, m := range g.Members {
+			members[g.ID] = append(members[g.ID], m.Namespace+"/"+m.Workload+"/"+m.Mesh)
+		}
+	}
+	var out []string
+	for _, p := range rep.Ports {
+		for _, c := range p.Classes {
+			out = append(out, fmt.Sprintf("%s:%d->%d [%s] %s server %s %s client %s plaintext=%t", p.Destination.Service, p.Destination.Port, p.Destination.TargetPort,
+				strings.Join(members[c.Group], " "), c.Expected, c.Server.Mode, c.Server.Policy, c.Client.Mode, c.PlaintextAccepted))
+		}
+	}
+	return out
 }
 
 func TestPredict(t *testing.T) {
@@ -49,25 +65,20 @@ func TestPredict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Kind != evidence.KindPolicyReport || rep.APIVersion != evidence.APIVersion {
+	if rep.Kind != evidence.KindPolicyReport || rep.APIVersion != evidence.PolicyAPIVersion {
 		t.Errorf("header %s %s", rep.APIVersion, rep.Kind)
 	}
-	type row struct {
-		PathID, Source, Expected, Server, ServerPolicy, Client string
-		Plaintext                                              bool
-		TargetPort                                             int
+	// frontend and cart (a client of its own Service too) are sidecars in
+	// one namespace: one class. batch has no proxy: STRICT refuses it.
+	want := []string{
+		"cart:80->8080 [shop/frontend/sidecar shop/cart/sidecar] mtls server STRICT istio-system/default client AUTO plaintext=false",
+		"cart:80->8080 [legacy/batch/none] broken server STRICT istio-system/default client NONE plaintext=false",
 	}
-	var got []row
-	for _, p := range rep.Paths {
-		got = append(got, row{p.PathID, p.Source.Namespace + "/" + p.Source.Workload + "/" + p.Source.Mesh, p.Expected,
-			p.Server.Mode, p.Server.Policy, p.Client.Mode, p.PlaintextAccepted, p.Destination.TargetPort})
+	if d := cmp.Diff(want, classes(rep)); d != "" {
+		t.Errorf("classes (-want +got):\n%s", d)
 	}
-	want := []row{
-		{inv.Paths[0].ID, "shop/frontend/sidecar", "mtls", "STRICT", "istio-system/default", "AUTO", false, 8080},
-		{inv.Paths[1].ID, "legacy/batch/none", "broken", "STRICT", "istio-system/default", "NONE", false, 8080},
-	}
-	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("paths (-want +got):\n%s", d)
+	if p := rep.Ports[0]; p.Server.Mode != "STRICT" || p.PlaintextAccepted {
+		t.Errorf("port-level server side: %+v plaintext=%t", p.Server, p.PlaintextAccepted)
 	}
 	if rep.Mesh == nil || rep.Mesh.MinProtocolVersion != "TLSV1_2" || len(rep.Mesh.CipherSuites) == 0 {
 		t.Errorf("mesh TLS: %+v", rep.Mesh)
@@ -89,10 +100,11 @@ func TestPredictConflictFindings(t *testing.T) {
 			got = append(got, f)
 		}
 	}
-	// frontend (sidecar) is broken by the DR; batch (no proxy) is refused by
+	// frontend and cart (sidecars, cart calling its own Service) are broken
+	// by the DR; batch (no proxy) is refused by
 	// STRICT, which is not a conflict.
 	if len(got) != 1 || got[0].Object != "DestinationRule shop/cart-plaintext" || got[0].Severity != "error" ||
-		!strings.Contains(got[0].Message, "1 paths from meshed clients") || !strings.Contains(got[0].Message, "istio-system/default") {
+		!strings.Contains(got[0].Message, "2 paths from meshed clients") || !strings.Contains(got[0].Message, "istio-system/default") {
 		t.Errorf("conflict findings: %+v", got)
 	}
 }
@@ -105,8 +117,8 @@ func TestPredictRootNamespaceOption(t *testing.T) {
 	}
 	// In istio-system the policy is no longer mesh-wide: the namespace has
 	// no workloads, so cart falls back to PERMISSIVE.
-	if p := rep.Paths[1]; p.Expected != "plaintext" || p.Server.Mode != "PERMISSIVE" {
-		t.Errorf("with root elsewhere: %s %s", p.Expected, p.Server.Mode)
+	if c := rep.Ports[0].Classes[1]; c.Expected != "plaintext" || c.Server.Mode != "PERMISSIVE" || c.Mesh != "none" {
+		t.Errorf("with root elsewhere: %s %s %s", c.Mesh, c.Expected, c.Server.Mode)
 	}
 }
 
@@ -124,11 +136,17 @@ func ExamplePredict() {
 		fmt.Println(err)
 		return
 	}
-	for _, p := range rep.Paths {
-		fmt.Printf("%s/%s -> %s/%s:%d %s (server %s, plaintext accepted: %t)\n", p.Source.Namespace, p.Source.Workload,
-			p.Destination.Namespace, p.Destination.Service, p.Destination.Port, p.Expected, p.Server.Mode, p.PlaintextAccepted)
+	size := map[string]int{}
+	for _, g := range rep.Groups {
+		size[g.ID] = len(g.Members)
+	}
+	for _, p := range rep.Ports {
+		for _, c := range p.Classes {
+			fmt.Printf("%d %s clients -> %s/%s:%d %s (server %s, plaintext accepted: %t)\n", size[c.Group], c.Mesh,
+				p.Destination.Namespace, p.Destination.Service, p.Destination.Port, c.Expected, c.Server.Mode, c.PlaintextAccepted)
+		}
 	}
 	// Output:
-	// shop/frontend -> shop/cart:80 mtls (server STRICT, plaintext accepted: false)
-	// legacy/batch -> shop/cart:80 broken (server STRICT, plaintext accepted: false)
+	// 2 sidecar clients -> shop/cart:80 mtls (server STRICT, plaintext accepted: false)
+	// 1 none clients -> shop/cart:80 broken (server STRICT, plaintext accepted: false)
 }

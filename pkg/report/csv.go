@@ -2,35 +2,75 @@ package report
 
 import (
 	"encoding/csv"
-	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/sc8scan/sc8scan/pkg/matrix"
 )
 
-// CSV writes one line per cell: the path id doubles as the POA&M asset
-// identifier, and each line names its check, controls, status, reason and
-// evidence.
+// CSVColumns are the columns of CSV.
+var CSVColumns = []string{"row_id", "destination", "class_id", "class_key", "members", "check", "status", "reason", "evidence", "waiver"}
+
+// CSVExpandedColumns are the columns of CSVExpanded.
+var CSVExpandedColumns = []string{"path_id", "source", "source_mesh", "destination", "row_id", "class_id", "check", "status", "reason", "evidence", "waiver"}
+
+// CSV writes one line per cell (CSVColumns): a destination cell names its
+// row and port and leaves the class columns empty, a source cell adds its
+// class's id, key and member count. Lines follow rows and classes, never
+// paths; CSVExpanded writes one line per path and check.
 func CSV(w io.Writer, m *matrix.Matrix) error {
 	cw := csv.NewWriter(w)
-	controls := map[string]string{}
-	for _, c := range m.Checks {
-		controls[c.ID] = strings.Join(c.Controls, " ")
-	}
-	if err := cw.Write([]string{"path_id", "source_namespace", "source_kind", "source_name", "source_mesh",
-		"destination_namespace", "destination_service", "port", "port_name", "app_protocol",
-		"check", "controls", "status", "reason", "evidence", "waiver", "row_status"}); err != nil {
+	if err := cw.Write(CSVColumns); err != nil {
 		return err
 	}
-	for _, r := range m.Rows {
-		for _, c := range r.Cells {
-			if err := cw.Write([]string{r.PathID, r.Source.Namespace, r.Source.Kind, r.Source.Name, r.Source.Mesh,
-				r.Destination.Namespace, r.Destination.Service, fmt.Sprint(r.Destination.Port), r.Destination.PortName, r.Destination.AppProtocol,
-				c.Check, controls[c.Check], string(c.Status), csvSafe(c.Reason), strings.Join(c.Evidence, " "), c.Waiver, string(r.Status)}); err != nil {
+	rec := make([]string, len(CSVColumns))
+	err := eachCell(m, func(r *matrix.Row, cl *matrix.Class, c *matrix.Cell) error {
+		rec[0], rec[1] = r.ID, csvSafe(dstName(r.Destination))
+		rec[2], rec[3], rec[4] = "", "", ""
+		if cl != nil {
+			rec[2], rec[3], rec[4] = cl.ID, csvSafe(cl.Key), strconv.Itoa(cl.Members)
+		}
+		rec[5], rec[6], rec[7], rec[8], rec[9] = c.Check, string(c.Status), csvSafe(c.Reason), csvSafe(strings.Join(c.Evidence, " ")), csvSafe(c.Waiver)
+		return cw.Write(rec)
+	})
+	if err != nil {
+		return err
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// CSVExpanded writes one line per (path x check) of the paths f selects
+// (CSVExpandedColumns), streamed: the paths are walked one at a time and
+// never listed, so a matrix of any size expands in constant memory. A
+// filter that selects nothing is an error wrapping ErrNoPath, written
+// before any line; an empty filter expands every path.
+func CSVExpanded(w io.Writer, m *matrix.Matrix, f matrix.Filter) error {
+	ix := matrix.NewIndex(m)
+	if !f.Empty() && !anyPath(ix, f) {
+		return noPath(f)
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(CSVExpandedColumns); err != nil {
+		return err
+	}
+	rec := make([]string, len(CSVExpandedColumns))
+	var cache pathCells
+	err := ix.Paths(f, func(p matrix.Path) error {
+		cells := cache.of(p)
+		rec[0], rec[1], rec[2], rec[3], rec[4], rec[5] = p.ID, csvSafe(p.Source.String()), csvSafe(p.Source.Mesh), csvSafe(cache.dst), p.Row.ID, p.Class.ID
+		for i := range cells {
+			c := &cells[i]
+			rec[6], rec[7], rec[8], rec[9], rec[10] = c.Check, string(c.Status), csvSafe(c.Reason), csvSafe(strings.Join(c.Evidence, " ")), csvSafe(c.Waiver)
+			if err := cw.Write(rec); err != nil {
 				return err
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	cw.Flush()
 	return cw.Error()

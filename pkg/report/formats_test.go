@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,38 +17,36 @@ import (
 	"github.com/sc8scan/sc8scan/pkg/matrix"
 )
 
-// rich is sample() with every status, a waiver, an expired waiver and
-// hostile text in the reasons.
+// rich is sample() with a third destination port, shop/frontend:8080,
+// whose cells and classes hold every status, a waiver, expired waivers
+// and hostile text in reasons and a class key.
 func rich() *matrix.Matrix {
 	m := sample()
 	m.Evidence = append(m.Evidence, matrix.Evidence{ID: "policy-report", Kind: "PolicyReport", File: "evidence/policy-report.json", SHA256: strings.Repeat("b", 64)})
-	add := func(id, src, dns, svc string, port int, cells map[string]matrix.Cell) {
-		r := matrix.Row{PathID: id, Source: matrix.Endpoint{Namespace: "shop", Kind: "Deployment", Name: src, Mesh: "none"},
-			Destination: matrix.Destination{Namespace: dns, Service: svc, Port: port, AppProtocol: "http", Mesh: "sidecar"}}
-		for _, c := range matrix.Catalog {
-			cell, ok := cells[c.ID]
-			if !ok {
-				cell = matrix.Cell{Status: matrix.NotTested, Reason: "no evidence: capture: not gathered"}
-			}
-			cell.Check = c.ID
-			r.Cells = append(r.Cells, cell)
-		}
-		m.Rows = append(m.Rows, r)
-	}
+	b := builder{m}
 	hostile := "<script>alert(1)</script> & \"quoted\" =HYPERLINK(\"http://x\")\nsecond line"
-	add("2d8b3e3a-7e5c-5f9a-9b22-8c3d4e5f6071", "cart", "shop", "frontend", 8080, map[string]matrix.Cell{
+	b.row(matrix.Destination{Namespace: "shop", Service: "frontend", Port: 8080, AppProtocol: "http", Mesh: "sidecar"}, cellsOf(matrix.DestinationChecks, nil, map[string]matrix.Cell{
 		matrix.CheckPlaintextRefused:  {Status: matrix.Fail, Reason: hostile, Evidence: []string{"probe-report#results[1]"}},
-		matrix.CheckMeshPolicy:        {Status: matrix.Fail, Reason: "PERMISSIVE", Evidence: []string{"policy-report#paths[0]"}, Waiver: "W-1 (expired)"},
-		matrix.CheckServerCertificate: {Status: matrix.Error, Reason: "probe could not test TLS: reset", Evidence: []string{"probe-report#results[1]"}},
-		matrix.CheckCipherSuites:      {Status: matrix.Warn, Reason: "-transitional suite", Evidence: []string{"probe-report#results[1]"}},
-		matrix.CheckClientCertificate: {Status: matrix.Waived, Reason: "waived by W-2 until 2027-01-01", Evidence: []string{"probe-report#results[1]"}, Waiver: "W-2"},
 		matrix.CheckTLSMinVersion:     {Status: matrix.Pass, Reason: "TLSv1.2 and TLSv1.3 only", Evidence: []string{"probe-report#results[1]", "unknown-doc#x"}},
+		matrix.CheckCipherSuites:      {Status: matrix.Warn, Reason: "-transitional suite", Evidence: []string{"probe-report#results[1]"}},
+		matrix.CheckServerCertificate: {Status: matrix.Error, Reason: "probe could not test TLS: reset", Evidence: []string{"probe-report#results[1]"}},
+		matrix.CheckClientCertificate: {Status: matrix.Waived, Reason: "waived by W-2 until 2027-01-01", Evidence: []string{"probe-report#results[1]"}, Waiver: "W-2"},
+	}))
+	var carts []string
+	for i := range 7 {
+		carts = append(carts, fmt.Sprintf("cart-%d", i))
+	}
+	b.class("mesh none; client plaintext", "none", workloads("shop", "Deployment", "none", carts...), cellsOf(matrix.SourceChecks, nil, map[string]matrix.Cell{
+		matrix.CheckMeshPolicy:      {Status: matrix.Fail, Reason: "PERMISSIVE", Evidence: []string{"policy-report#paths[0]"}, Waiver: "W-1 (expired)"},
+		matrix.CheckEncryptedOnWire: {Status: matrix.Pass, Reason: "TLS from the first byte", Evidence: []string{"flow-report#flows[1]"}},
+		matrix.CheckFIPSCrypto:      {Status: matrix.NA, Reason: "no image"},
+	}))
+	b.class("=mesh none; client DISABLE by shop/<dr> | x\nnext", "none", workloads("shop", "Deployment", "none", "checkout"), cellsOf(matrix.SourceChecks, nil, map[string]matrix.Cell{
+		matrix.CheckMeshPolicy:        {Status: matrix.Pass, Reason: "STRICT", Evidence: []string{"policy-report#paths[1]"}},
+		matrix.CheckEncryptedOnWire:   {Status: matrix.Warn, Reason: "flow seen in cleartext", Evidence: []string{"flow-report#flows[2]"}, Waiver: "W-3 (expired)"},
 		matrix.CheckFIPSCrypto:        {Status: matrix.NA, Reason: "no image"},
-	})
-	add("3e9c4f4b-8f6d-5a0b-8c33-9d4e5f607182", "checkout", "shop", "frontend", 8080, map[string]matrix.Cell{
-		matrix.CheckPlaintextRefused: {Status: matrix.Fail, Reason: "@plaintext", Evidence: []string{"probe-report#results[1]"}},
-		matrix.CheckEncryptedOnWire:  {Status: matrix.Warn, Reason: "flow seen in cleartext", Evidence: []string{"flow-report#flows[2]"}, Waiver: "W-3 (expired)"},
-	})
+		matrix.CheckPolicyObservation: {Status: matrix.Fail, Reason: "@plaintext seen, the policy predicts mTLS", Evidence: []string{"policy-report#paths[1]", "probe-report#results[1]"}},
+	}))
 	m.Waivers = []matrix.WaiverUse{
 		{ID: "W-1", Cells: 1, Expired: true, Expires: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Approver: "isso@example.gov", Justification: "<b>legacy</b>"},
 		{ID: "W-2", Cells: 1, Expires: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), Approver: "isso@example.gov", Justification: "public"},
@@ -60,10 +59,20 @@ func rich() *matrix.Matrix {
 func empty() *matrix.Matrix {
 	m := sample()
 	m.Rows = nil
+	m.Groups = nil
 	m.Evidence = nil
 	m.Problems = nil
 	m.Summarize()
 	return m
+}
+
+// poamCells counts the failing cells a POA&M asset identifier stands for:
+// the row's own, or one per class listed.
+func poamCells(asset string) int {
+	if _, classes, ok := strings.Cut(asset, " classes: "); ok {
+		return len(strings.Split(classes, ", "))
+	}
+	return 1
 }
 
 func TestGoldenRich(t *testing.T) {
@@ -226,24 +235,22 @@ func TestNewFormatsAgree(t *testing.T) {
 					t.Errorf("%s counts (-summary +%s):\n%s", tt.format, tt.format, diff)
 				}
 			}
-			// POA&M: every FAIL cell and every expired-waiver cell is one
-			// path id under exactly one row.
+			// POA&M: every FAIL cell and every expired-waiver cell is the
+			// row or one class of exactly one item.
 			recs, err := csv.NewReader(bytes.NewReader(render("poam"))).ReadAll()
 			if err != nil {
 				t.Fatal(err)
 			}
 			want := 0
-			for _, r := range m.Rows {
-				for _, c := range r.Cells {
-					if c.Status == matrix.Fail || expiredWaiver(c) {
-						want++
-					}
+			_ = eachCell(m, func(_ *matrix.Row, _ *matrix.Class, c *matrix.Cell) error {
+				if c.Status == matrix.Fail || expiredWaiver(*c) {
+					want++
 				}
-			}
+				return nil
+			})
 			got := 0
 			for _, r := range recs[1:] {
-				_, ids, _ := strings.Cut(r[6], " paths: ")
-				got += len(strings.Fields(ids))
+				got += poamCells(r[6])
 			}
 			if got != want {
 				t.Errorf("poam lists %d failing cells, the matrix has %d", got, want)
@@ -264,14 +271,19 @@ func TestHTMLSelfContainedAndEscaped(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;b&gt;legacy", "sc-8.1_obj", strings.Repeat("a", 64),
-		`class="s fail"`, "W-2", "shop/frontend:8080", "no evidence: capture: not gathered"} {
+		`class="s fail"`, "W-2", "shop/frontend:8080", "no evidence: probe: not gathered in this run", "7 sources",
+		"shop/Deployment/cart-0, shop/Deployment/cart-1, shop/Deployment/cart-2, shop/Deployment/cart-3, shop/Deployment/cart-4 and 2 more",
+		"=mesh none; client DISABLE by shop/&lt;dr&gt; | x"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
-	// Every destination is one group.
+	// Every destination port is one group, every class one line in it.
 	if n := strings.Count(page, "<tbody>"); n != 3 {
 		t.Errorf("%d destination groups, want 3", n)
+	}
+	if n := strings.Count(page, "<tr><td>&#8627; "); n != 5 {
+		t.Errorf("%d class lines, want 5", n)
 	}
 }
 
@@ -287,35 +299,53 @@ func TestJUnitMapping(t *testing.T) {
 	if len(doc.Suites) != len(matrix.Catalog) {
 		t.Fatalf("%d suites, want one per check", len(doc.Suites))
 	}
-	find := func(check, path string) junitCase {
+	find := func(check, name string) junitCase {
 		for _, s := range doc.Suites {
 			if s.Name != check {
 				continue
 			}
 			for _, tc := range s.Cases {
-				if strings.HasPrefix(tc.Name, path) {
+				if tc.Name == name {
 					return tc
 				}
 			}
 		}
-		t.Fatalf("no testcase %s %s", check, path)
+		t.Fatalf("no testcase %s %q", check, name)
 		return junitCase{}
 	}
-	cart := "shop/cart -> shop/frontend:8080"
-	if tc := find(matrix.CheckClientCertificate, cart); tc.Failure != nil || tc.Skipped != nil || !strings.Contains(tc.SystemOut, "WAIVED") || !hasProp(tc, "waiver", "W-2") {
+	// One testcase per (row x destination check), one per (class x source
+	// check).
+	for _, s := range doc.Suites {
+		chk, _ := matrix.CheckByID(s.Name)
+		want := 3
+		if chk.Level == matrix.LevelSource {
+			want = 5
+		}
+		if len(s.Cases) != want || s.Tests != want {
+			t.Errorf("suite %s: %d testcases (tests=%d), want %d", s.Name, len(s.Cases), s.Tests, want)
+		}
+	}
+	row := "shop/frontend:8080"
+	cart := row + " <- mesh none; client plaintext"
+	if tc := find(matrix.CheckClientCertificate, row); tc.Failure != nil || tc.Skipped != nil || !strings.Contains(tc.SystemOut, "WAIVED") || !hasProp(tc, "waiver", "W-2") {
 		t.Errorf("waived cell: %+v", tc)
 	}
 	if tc := find(matrix.CheckFIPSCrypto, cart); tc.Skipped == nil || !strings.HasPrefix(tc.Skipped.Message, "not applicable") {
 		t.Errorf("N/A cell: %+v", tc)
 	}
-	if tc := find(matrix.CheckEncryptedOnWire, cart); tc.Skipped == nil || !strings.HasPrefix(tc.Skipped.Message, "not tested: no evidence") {
+	if tc := find(matrix.CheckPolicyObservation, cart); tc.Skipped == nil || !strings.HasPrefix(tc.Skipped.Message, "not tested: no evidence") {
 		t.Errorf("NOT-TESTED cell: %+v", tc)
 	}
-	if tc := find(matrix.CheckServerCertificate, cart); tc.Error == nil {
+	if tc := find(matrix.CheckServerCertificate, row); tc.Error == nil {
 		t.Errorf("ERROR cell: %+v", tc)
 	}
-	if tc := find(matrix.CheckPlaintextRefused, cart); tc.Failure == nil || !strings.Contains(tc.Failure.Message, "<script>") {
+	if tc := find(matrix.CheckPlaintextRefused, row); tc.Failure == nil || !strings.Contains(tc.Failure.Message, "<script>") {
 		t.Errorf("FAIL cell: %+v", tc)
+	}
+	tc := find(matrix.CheckMeshPolicy, cart)
+	if tc.Failure == nil || !hasProp(tc, "members", "7") || !hasProp(tc, "sources", "shop/Deployment/cart-0, shop/Deployment/cart-1, shop/Deployment/cart-2 and 4 more") ||
+		!hasProp(tc, "classId", rich().Rows[2].Classes[0].ID) || !hasProp(tc, "rowId", rich().Rows[2].ID) {
+		t.Errorf("class FAIL cell: %+v", tc)
 	}
 }
 
@@ -354,9 +384,24 @@ func TestSARIFShape(t *testing.T) {
 		if r.Level != want || r.Kind != "fail" {
 			t.Errorf("%s result: level %s kind %s", r.Properties["status"], r.Level, r.Kind)
 		}
-		if r.PartialFingerprints["pathId/v1"] != r.Properties["pathId"] || len(r.Locations) != 1 || !strings.Contains(r.Locations[0].LogicalLocations[0].Name, " -> ") {
-			t.Errorf("result without path fingerprint or location: %+v", r)
+		loc := r.Locations[0].LogicalLocations[0].Name
+		if r.PartialFingerprints["rowId/v1"] != r.Properties["rowId"] || len(r.Locations) != 1 || !strings.HasPrefix(loc, r.Properties["destination"].(string)) {
+			t.Errorf("result without row fingerprint or location: %+v", r)
 		}
+		if id, ok := r.Properties["classId"]; ok {
+			if r.PartialFingerprints["classId/v1"] != id || !strings.Contains(loc, " from ") || !strings.Contains(r.Message.Text, r.Properties["classKey"].(string)) {
+				t.Errorf("class result without class fingerprint, location or key: %+v", r)
+			}
+		}
+	}
+	var cart string
+	for _, r := range run.Results {
+		if r.RuleID == matrix.CheckMeshPolicy {
+			cart = r.Message.Text
+		}
+	}
+	if want := "FAIL: shop/frontend:8080 from 7 sources (mesh none; client plaintext: shop/Deployment/cart-0, shop/Deployment/cart-1, shop/Deployment/cart-2 and 4 more): PERMISSIVE"; cart != want {
+		t.Errorf("class result message\n got %q\nwant %q", cart, want)
 	}
 	controls, _ := json.Marshal(run.Tool.Driver.Rules[0].Properties)
 	if !strings.Contains(string(controls), `"NIST-800-53:sc-8.1"`) {
@@ -397,7 +442,7 @@ func TestPOAM(t *testing.T) {
 		if r[col["Original Detection Date"]] != "2026-11-27" || r[col["Weakness Detector Source"]] != "sc8scan v0.0.0-test" {
 			t.Errorf("detection: %q %q", r[col["Original Detection Date"]], r[col["Weakness Detector Source"]])
 		}
-		asset, _, _ := strings.Cut(r[col["Asset Identifier"]], " paths:")
+		asset, _, _ := strings.Cut(r[col["Asset Identifier"]], " row ")
 		got = append(got, row{r[col["Weakness Source Identifier"]], asset, r[col["Scheduled Completion Date"]], r[col["Original Risk Rating"]], r[col["Deviation Rationale"]]})
 	}
 	want := []row{
@@ -405,12 +450,18 @@ func TestPOAM(t *testing.T) {
 		{"plaintext-refused", "shop/frontend:8080", "2026-12-27", "High", ""},
 		{"encrypted-on-wire", "shop/frontend:8080", "2026-12-27", "High", "Waiver W-3 (expired) no longer applies: the weakness is open again."},
 		{"mesh-policy-enforcing", "shop/frontend:8080", "2027-02-25", "Moderate", "Waiver W-1 (expired) no longer applies: the weakness is open again."},
+		{"policy-observation-agree", "shop/frontend:8080", "2027-05-26", "Low", ""},
 	}
 	if diff := cmp.Diff(want, got, cmp.AllowUnexported(row{})); diff != "" {
 		t.Errorf("POA&M rows (-want +got):\n%s", diff)
 	}
-	if !strings.Contains(recs[2][col["Asset Identifier"]], "2d8b3e3a-7e5c-5f9a-9b22-8c3d4e5f6071 3e9c4f4b-8f6d-5a0b-8c33-9d4e5f607182") {
-		t.Errorf("asset identifier lacks the path ids: %q", recs[2][col["Asset Identifier"]])
+	m := rich()
+	frontend := m.Rows[2]
+	if got, want := recs[1][col["Asset Identifier"]], "data/redis:6379 row "+m.Rows[1].ID; got != want {
+		t.Errorf("destination asset identifier %q, want %q", got, want)
+	}
+	if got, want := recs[4][col["Asset Identifier"]], "shop/frontend:8080 row "+frontend.ID+" classes: "+frontend.Classes[0].ID+" (7 sources)"; got != want {
+		t.Errorf("class asset identifier %q, want %q", got, want)
 	}
 }
 

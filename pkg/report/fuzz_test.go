@@ -7,13 +7,16 @@ import (
 	"encoding/xml"
 	"strings"
 	"testing"
+
+	"github.com/sc8scan/sc8scan/pkg/matrix"
 )
 
 // FuzzRender puts arbitrary text in every place a matrix carries text from
-// outside (reasons, names, waivers, problems) and renders every format:
-// none may fail, the HTML page may hold no markup from the input, the XML
-// and JSON must parse, the OSCAL uuid graph must hold, and the POA&M must
-// stay one line per row with no formula.
+// outside (reasons, names, class keys, waivers, problems) and renders
+// every format and every path format: none may fail, the HTML page may
+// hold no markup from the input, the XML, CSV and JSON must parse, the
+// OSCAL uuid graph must hold, and the POA&M must stay one line per row
+// with no formula.
 func FuzzRender(f *testing.F) {
 	for _, s := range []string{"", "<script>alert(1)</script>", "=cmd|' /C calc'!A0", "line\nbreak\r\n", "\x00\xff\xfe", " -1+1", "]]><x/>", "{{.M}}"} {
 		f.Add(s, "shop")
@@ -21,13 +24,13 @@ func FuzzRender(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text, name string) {
 		m := rich()
 		m.Cluster = name
-		m.Rows[0].Source.Name = name
+		m.Groups[0].Members[0].Name = name
 		m.Rows[2].Destination.Service = name
-		for i := range m.Rows {
-			for j := range m.Rows[i].Cells {
-				m.Rows[i].Cells[j].Reason = "<fuzz-" + text + m.Rows[i].Cells[j].Reason
-			}
-		}
+		m.Rows[2].Classes[1].Key = "<fuzz-" + text
+		_ = eachCell(m, func(_ *matrix.Row, _ *matrix.Class, c *matrix.Cell) error {
+			c.Reason = "<fuzz-" + text + c.Reason
+			return nil
+		})
 		m.Waivers[0].Justification = text
 		m.Problems = []string{text}
 		m.Scope = []string{text}
@@ -46,6 +49,10 @@ func FuzzRender(f *testing.F) {
 			case "junit":
 				if err := xml.Unmarshal(out, new(junitSuites)); err != nil {
 					t.Errorf("junit: %v", err)
+				}
+			case "csv":
+				if _, err := csv.NewReader(bytes.NewReader(out)).ReadAll(); err != nil {
+					t.Errorf("csv: %v", err)
 				}
 			case "sarif", "json":
 				if !json.Valid(out) {
@@ -73,6 +80,22 @@ func FuzzRender(f *testing.F) {
 							t.Errorf("poam field starts a formula: %q", field)
 						}
 					}
+				}
+			}
+		}
+		for _, format := range PathFormats {
+			var buf bytes.Buffer
+			if err := WritePaths(&buf, m, matrix.Filter{}, format); err != nil {
+				t.Fatalf("paths %s: %v", format, err)
+			}
+			switch format {
+			case "json":
+				if !json.Valid(buf.Bytes()) {
+					t.Errorf("paths json: invalid JSON")
+				}
+			case "csv":
+				if _, err := csv.NewReader(&buf).ReadAll(); err != nil {
+					t.Errorf("paths csv: %v", err)
 				}
 			}
 		}

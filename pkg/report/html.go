@@ -1,11 +1,11 @@
 package report
 
 import (
+	"bufio"
 	_ "embed"
 	"fmt"
 	"html/template"
 	"io"
-	"sort"
 	"strings"
 
 	"github.com/sc8scan/sc8scan/pkg/matrix"
@@ -14,6 +14,9 @@ import (
 //go:embed html.tmpl
 var htmlSource string
 
+// htmlTemplate holds the page's parts: head, one row per destination
+// port, mid, one finding per cell needing attention, and tail, executed
+// in turn so that the page streams out.
 var htmlTemplate = template.Must(template.New("matrix").Funcs(template.FuncMap{
 	"class": statusClass,
 	"short": short,
@@ -47,14 +50,12 @@ type htmlPage struct {
 	Statuses   []htmlCount
 	Controls   []htmlRollup
 	Checks     []htmlCheck
-	Groups     []htmlGroup
-	Findings   []htmlFinding
 	NotTested  []htmlCount
 	Waivers    []htmlWaiver
-	Columns    []matrix.Check
 	ColumnHead []string
-	// Span is the width of a destination's heading cell in the matrix.
-	Span int
+	Listed     int
+	// Findings says whether any finding was written.
+	Findings bool
 }
 
 type htmlCount struct {
@@ -69,31 +70,38 @@ type htmlRollup struct {
 }
 
 type htmlCheck struct {
-	Head, ID, Title, Description, Controls, Counts string
-	Status                                         matrix.Status
+	Head, ID, Title, Description, Level, Controls, Counts string
+	Status                                                matrix.Status
 }
 
-type htmlGroup struct {
-	Destination, Mesh, Protocol string
-	Status                      matrix.Status
-	Rows                        []htmlRow
-}
-
+// htmlRow is one destination port of the matrix with its classes; one is
+// built at a time.
 type htmlRow struct {
-	PathID, Short, Source, Mesh string
+	ID, Short, Destination, Mesh, Protocol, Size string
+	Status                                       matrix.Status
+	Cells                                        []htmlCell
+	Classes                                      []htmlClass
+}
+
+type htmlClass struct {
+	ID, Short, Key, Size, Names string
 	Status                      matrix.Status
 	Cells                       []htmlCell
 }
 
+// htmlCell is one cell of the matrix; Empty for a check decided at the
+// other level.
 type htmlCell struct {
+	Empty  bool
 	Status matrix.Status
 	Title  string
 }
 
 type htmlFinding struct {
-	Status                                     matrix.Status
-	Check, Source, Destination, PathID, Reason string
-	Evidence, Waiver                           string
+	Status                                           matrix.Status
+	Class                                            bool
+	Check, Destination, RowID, ClassID, Key, Sources string
+	Reason, Evidence, Waiver                         string
 }
 
 type htmlWaiver struct {
@@ -103,13 +111,18 @@ type htmlWaiver struct {
 
 // HTML writes the matrix as one self-contained page for an auditor: inline
 // CSS, no scripts, nothing fetched. It shows the scope, the roll-ups per
-// control objective, the matrix grouped by destination with coloured cells
-// (each cell's reason in its tooltip), every FAIL, ERROR and WARN cell with
-// its reason and evidence ids, the cells not tested grouped by reason, the
-// waivers and the evidence documents with their SHA-256. Every text from
-// the matrix is escaped by html/template.
+// control objective, the matrix (one row per destination port with its
+// destination cells, under it one per source class with its key, member
+// count, first members and source cells; each cell's reason in its
+// tooltip), every FAIL, ERROR and WARN cell with its reason and evidence
+// ids, the cells not tested grouped by reason, the waivers and the
+// evidence documents with their SHA-256. Every text from the matrix is
+// escaped by html/template. The page is written row by row and its size
+// follows rows and classes, never paths.
 func HTML(w io.Writer, m *matrix.Matrix) error {
-	p := htmlPage{M: m, Generated: m.GeneratedAt.UTC().Format("2006-01-02 15:04:05 UTC"), Coverage: pct(m.Summary.Coverage), Columns: m.Checks, Span: len(m.Checks) + 1}
+	bw := bufio.NewWriter(w)
+	ix := matrix.NewIndex(m)
+	p := htmlPage{M: m, Generated: m.GeneratedAt.UTC().Format("2006-01-02 15:04:05 UTC"), Coverage: pct(m.Summary.Coverage), Listed: listed}
 	for _, s := range matrix.Statuses {
 		p.Statuses = append(p.Statuses, htmlCount{Status: s, Label: string(s), N: m.Summary.Counts[s]})
 	}
@@ -122,67 +135,76 @@ func HTML(w io.Writer, m *matrix.Matrix) error {
 		p.Controls = append(p.Controls, htmlRollup{Title: c.Title, ID: r.ID, Objective: c.Objective, Counts: counts(r.Counts), Status: r.Status})
 	}
 	for i, c := range m.Checks {
-		hc := htmlCheck{Head: head(c.ID), ID: c.ID, Title: c.Title, Description: c.Description, Controls: controlNames(c.Controls), Status: matrix.NotTested, Counts: "none"}
+		hc := htmlCheck{Head: head(c.ID), ID: c.ID, Title: c.Title, Description: c.Description, Level: "per destination port", Controls: controlNames(c.Controls), Status: matrix.NotTested, Counts: "none"}
+		if isSource(c) {
+			hc.Level = "per source class"
+		}
 		if i < len(m.Summary.ByCheck) && m.Summary.ByCheck[i].ID == c.ID {
 			hc.Status, hc.Counts = m.Summary.ByCheck[i].Status, counts(m.Summary.ByCheck[i].Counts)
 		}
 		p.Checks = append(p.Checks, hc)
 		p.ColumnHead = append(p.ColumnHead, head(c.ID))
 	}
-	groupOf := map[string]int{}
-	notTested := map[string]int{}
-	var ntOrder []string
-	for _, r := range m.Rows {
-		src, dst := rowName(r)
-		gi, ok := groupOf[dst]
-		if !ok {
-			gi = len(p.Groups)
-			groupOf[dst] = gi
-			p.Groups = append(p.Groups, htmlGroup{Destination: dst, Mesh: r.Destination.Mesh, Protocol: r.Destination.AppProtocol})
-		}
-		hr := htmlRow{PathID: r.PathID, Short: shortID(r.PathID), Source: src, Mesh: r.Source.Mesh, Status: r.Status}
-		for _, c := range m.Checks {
-			cell := r.Cell(c.ID)
-			if cell == nil {
-				hr.Cells = append(hr.Cells, htmlCell{Status: matrix.NotTested, Title: c.ID + ": no cell"})
-				continue
-			}
-			hr.Cells = append(hr.Cells, htmlCell{Status: cell.Status, Title: fmt.Sprintf("%s %s: %s", c.ID, cell.Status, cell.Reason)})
-		}
-		g := &p.Groups[gi]
-		g.Rows = append(g.Rows, hr)
-		if g.Status == "" {
-			g.Status = r.Status
-		} else {
-			g.Status = matrix.Worst(g.Status, r.Status)
-		}
-		for _, c := range r.Cells {
-			if needsAttention(c.Status) {
-				p.Findings = append(p.Findings, htmlFinding{Status: c.Status, Check: c.Check, Source: src, Destination: dst, PathID: r.PathID,
-					Reason: c.Reason, Evidence: strings.Join(c.Evidence, ", "), Waiver: c.Waiver})
-			}
-			if c.Status == matrix.NotTested {
-				if notTested[c.Reason] == 0 {
-					ntOrder = append(ntOrder, c.Reason)
-				}
-				notTested[c.Reason]++
-			}
-		}
-	}
-	rank := map[matrix.Status]int{matrix.Fail: 0, matrix.Error: 1, matrix.Warn: 2}
-	sort.SliceStable(p.Findings, func(i, j int) bool { return rank[p.Findings[i].Status] < rank[p.Findings[j].Status] })
-	for _, r := range ntOrder {
-		p.NotTested = append(p.NotTested, htmlCount{Status: matrix.NotTested, Label: r, N: notTested[r]})
+	order, nt := notTested(m)
+	for _, r := range order {
+		p.NotTested = append(p.NotTested, htmlCount{Status: matrix.NotTested, Label: r, N: nt[r]})
 	}
 	for _, wv := range m.Waivers {
 		p.Waivers = append(p.Waivers, htmlWaiver{WaiverUse: wv, ExpiresOn: wv.Expires.Format("2006-01-02")})
 	}
-	return htmlTemplate.Execute(w, p)
-}
-
-func shortID(id string) string {
-	if len(id) > 8 {
-		return id[:8]
+	if err := htmlTemplate.ExecuteTemplate(bw, "head", p); err != nil {
+		return err
 	}
-	return id
+	cell := func(check string, c *matrix.Cell) htmlCell {
+		if c == nil {
+			return htmlCell{Status: matrix.NotTested, Title: check + ": no cell"}
+		}
+		return htmlCell{Status: c.Status, Title: fmt.Sprintf("%s %s: %s", check, c.Status, c.Reason)}
+	}
+	for i := range m.Rows {
+		r := &m.Rows[i]
+		hr := htmlRow{ID: r.ID, Short: shortID(r.ID), Destination: dstName(r.Destination), Mesh: r.Destination.Mesh, Protocol: r.Destination.AppProtocol,
+			Size: rowSize(r), Status: r.Status}
+		for _, c := range m.Checks {
+			if isSource(c) {
+				hr.Cells = append(hr.Cells, htmlCell{Empty: true})
+				continue
+			}
+			hr.Cells = append(hr.Cells, cell(c.ID, r.Cell(c.ID)))
+		}
+		for j := range r.Classes {
+			cl := &r.Classes[j]
+			hc := htmlClass{ID: cl.ID, Short: shortID(cl.ID), Key: cl.Key, Size: sources(cl.Members), Names: memberList(ix, cl, listed), Status: cl.Status}
+			for _, c := range m.Checks {
+				if !isSource(c) {
+					hc.Cells = append(hc.Cells, htmlCell{Empty: true})
+					continue
+				}
+				hc.Cells = append(hc.Cells, cell(c.ID, cl.Cell(c.ID)))
+			}
+			hr.Classes = append(hr.Classes, hc)
+		}
+		if err := htmlTemplate.ExecuteTemplate(bw, "row", hr); err != nil {
+			return err
+		}
+	}
+	if err := htmlTemplate.ExecuteTemplate(bw, "mid", p); err != nil {
+		return err
+	}
+	err := eachFinding(m, func(r *matrix.Row, cl *matrix.Class, c *matrix.Cell) error {
+		p.Findings = true
+		f := htmlFinding{Status: c.Status, Check: c.Check, Destination: dstName(r.Destination), RowID: r.ID,
+			Reason: c.Reason, Evidence: strings.Join(c.Evidence, ", "), Waiver: c.Waiver}
+		if cl != nil {
+			f.Class, f.ClassID, f.Key, f.Sources = true, cl.ID, cl.Key, sources(cl.Members)
+		}
+		return htmlTemplate.ExecuteTemplate(bw, "finding", f)
+	})
+	if err != nil {
+		return err
+	}
+	if err := htmlTemplate.ExecuteTemplate(bw, "tail", p); err != nil {
+		return err
+	}
+	return bw.Flush()
 }

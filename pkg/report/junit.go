@@ -1,9 +1,11 @@
 package report
 
 import (
+	"bufio"
 	"encoding/xml"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/sc8scan/sc8scan/pkg/matrix"
@@ -55,66 +57,137 @@ type junitResult struct {
 	Text    string `xml:",chardata"`
 }
 
-// JUnit writes the matrix as JUnit XML for CI: one testsuite per check, one
-// testcase per path. FAIL is a failure, ERROR an error, NOT-TESTED and N/A
-// are skipped with their reason, WAIVED and WARN pass with a note (a
-// property and system-out) saying so.
+// junitTally counts one suite's outcomes.
+type junitTally struct{ tests, failures, errors, skipped int }
+
+func (t *junitTally) add(s matrix.Status) {
+	t.tests++
+	switch s {
+	case matrix.Fail:
+		t.failures++
+	case matrix.Error:
+		t.errors++
+	case matrix.NotTested, matrix.NA:
+		t.skipped++
+	}
+}
+
+func (t junitTally) attrs(name string) []xml.Attr {
+	return []xml.Attr{{Name: xml.Name{Local: "name"}, Value: name}, {Name: xml.Name{Local: "tests"}, Value: strconv.Itoa(t.tests)},
+		{Name: xml.Name{Local: "failures"}, Value: strconv.Itoa(t.failures)}, {Name: xml.Name{Local: "errors"}, Value: strconv.Itoa(t.errors)},
+		{Name: xml.Name{Local: "skipped"}, Value: strconv.Itoa(t.skipped)}, {Name: xml.Name{Local: "time"}, Value: "0"}}
+}
+
+// JUnit writes the matrix as JUnit XML for CI: one testsuite per check,
+// one testcase per (row x destination check) and per (class x source
+// check), named after the destination port and, for a class, its key;
+// ids, the member count and the first members are properties. FAIL is a
+// failure, ERROR an error, NOT-TESTED and N/A are skipped with their
+// reason, WAIVED and WARN pass with a note (a property and system-out)
+// saying so. Testcases are streamed; their number follows rows and
+// classes, never paths.
 func JUnit(w io.Writer, m *matrix.Matrix) error {
-	doc := junitSuites{Name: "sc8scan " + m.Cluster, Time: "0"}
+	ix := matrix.NewIndex(m)
+	// The suites' counts come first in the document: tally them in a
+	// first pass over the cells.
+	tally := map[string]*junitTally{}
+	var all junitTally
 	for _, chk := range m.Checks {
-		s := junitSuite{Name: chk.ID, Time: "0", Timestamp: m.GeneratedAt.UTC().Format("2006-01-02T15:04:05"), Hostname: m.Cluster,
-			Properties: []junitProperty{{"title", chk.Title}, {"controls", controlNames(chk.Controls)}, {"description", chk.Description}}}
-		for _, r := range m.Rows {
-			c := r.Cell(chk.ID)
-			if c == nil {
-				continue
-			}
-			src, dst := rowName(r)
-			tc := junitCase{Name: src + " -> " + dst, Classname: "sc8scan." + chk.ID, Time: "0",
-				Properties: []junitProperty{{"pathId", r.PathID}, {"status", string(c.Status)}}}
-			if len(c.Evidence) > 0 {
-				tc.Properties = append(tc.Properties, junitProperty{"evidence", strings.Join(c.Evidence, " ")})
-			}
-			detail := fmt.Sprintf("%s\npath %s\nevidence: %s", c.Reason, r.PathID, strings.Join(c.Evidence, ", "))
-			switch c.Status {
-			case matrix.Fail:
-				tc.Failure = &junitResult{Message: c.Reason, Type: string(c.Status), Text: detail}
-				s.Failures++
-			case matrix.Error:
-				tc.Error = &junitResult{Message: c.Reason, Type: string(c.Status), Text: detail}
-				s.Errors++
-			case matrix.NotTested:
-				tc.Skipped = &junitResult{Message: "not tested: " + c.Reason}
-				s.Skipped++
-			case matrix.NA:
-				tc.Skipped = &junitResult{Message: "not applicable: " + c.Reason}
-				s.Skipped++
-			case matrix.Waived:
-				tc.Properties = append(tc.Properties, junitProperty{"waiver", c.Waiver})
-				tc.SystemOut = "WAIVED: " + c.Reason
-			case matrix.Warn:
-				tc.SystemOut = "WARN: " + c.Reason
-			}
-			if c.Waiver != "" && c.Status != matrix.Waived {
-				tc.Properties = append(tc.Properties, junitProperty{"waiver", c.Waiver})
-			}
-			s.Cases = append(s.Cases, tc)
+		tally[chk.ID] = &junitTally{}
+	}
+	_ = eachCell(m, func(_ *matrix.Row, _ *matrix.Class, c *matrix.Cell) error {
+		if t := tally[c.Check]; t != nil {
+			t.add(c.Status)
+			all.add(c.Status)
 		}
-		s.Tests = len(s.Cases)
-		doc.Tests += s.Tests
-		doc.Failures += s.Failures
-		doc.Errors += s.Errors
-		doc.Skipped += s.Skipped
-		doc.Suites = append(doc.Suites, s)
-	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
+		return nil
+	})
+	bw := bufio.NewWriter(w)
+	bw.WriteString(xml.Header)
+	enc := xml.NewEncoder(bw)
 	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
+	root := xml.StartElement{Name: xml.Name{Local: "testsuites"}, Attr: all.attrs("sc8scan " + m.Cluster)}
+	if err := enc.EncodeToken(root); err != nil {
 		return fmt.Errorf("encoding junit: %w", err)
 	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	for _, chk := range m.Checks {
+		suite := xml.StartElement{Name: xml.Name{Local: "testsuite"}, Attr: append(tally[chk.ID].attrs(chk.ID),
+			xml.Attr{Name: xml.Name{Local: "timestamp"}, Value: m.GeneratedAt.UTC().Format("2006-01-02T15:04:05")},
+			xml.Attr{Name: xml.Name{Local: "hostname"}, Value: m.Cluster})}
+		if err := enc.EncodeToken(suite); err != nil {
+			return fmt.Errorf("encoding junit: %w", err)
+		}
+		props := struct {
+			P []junitProperty `xml:"property"`
+		}{[]junitProperty{{"title", chk.Title}, {"controls", controlNames(chk.Controls)}, {"description", chk.Description}}}
+		if err := enc.EncodeElement(props, xml.StartElement{Name: xml.Name{Local: "properties"}}); err != nil {
+			return fmt.Errorf("encoding junit: %w", err)
+		}
+		testcase := xml.StartElement{Name: xml.Name{Local: "testcase"}}
+		for i := range m.Rows {
+			r := &m.Rows[i]
+			if c := r.Cell(chk.ID); c != nil {
+				if err := enc.EncodeElement(junitCaseOf(ix, r, nil, c), testcase); err != nil {
+					return fmt.Errorf("encoding junit: %w", err)
+				}
+			}
+			for j := range r.Classes {
+				cl := &r.Classes[j]
+				if c := cl.Cell(chk.ID); c != nil {
+					if err := enc.EncodeElement(junitCaseOf(ix, r, cl, c), testcase); err != nil {
+						return fmt.Errorf("encoding junit: %w", err)
+					}
+				}
+			}
+		}
+		if err := enc.EncodeToken(suite.End()); err != nil {
+			return fmt.Errorf("encoding junit: %w", err)
+		}
+	}
+	if err := enc.EncodeToken(root.End()); err != nil {
+		return fmt.Errorf("encoding junit: %w", err)
+	}
+	if err := enc.Flush(); err != nil {
+		return fmt.Errorf("encoding junit: %w", err)
+	}
+	bw.WriteString("\n")
+	return bw.Flush()
+}
+
+// junitCaseOf is the testcase of a row's cell (cl nil) or a class's.
+func junitCaseOf(ix *matrix.Index, r *matrix.Row, cl *matrix.Class, c *matrix.Cell) junitCase {
+	dst := dstName(r.Destination)
+	tc := junitCase{Name: dst, Classname: "sc8scan." + c.Check, Time: "0",
+		Properties: []junitProperty{{"rowId", r.ID}}}
+	where := "row " + r.ID
+	if cl != nil {
+		tc.Name = dst + " <- " + cl.Key
+		tc.Properties = append(tc.Properties, junitProperty{"classId", cl.ID}, junitProperty{"members", strconv.Itoa(cl.Members)},
+			junitProperty{"sources", memberList(ix, cl, 3)})
+		where += fmt.Sprintf("\nclass %s (%s), %s: %s", cl.ID, cl.Key, sources(cl.Members), memberList(ix, cl, 3))
+	}
+	tc.Properties = append(tc.Properties, junitProperty{"status", string(c.Status)})
+	if len(c.Evidence) > 0 {
+		tc.Properties = append(tc.Properties, junitProperty{"evidence", strings.Join(c.Evidence, " ")})
+	}
+	detail := fmt.Sprintf("%s\n%s\nevidence: %s", c.Reason, where, strings.Join(c.Evidence, ", "))
+	switch c.Status {
+	case matrix.Fail:
+		tc.Failure = &junitResult{Message: c.Reason, Type: string(c.Status), Text: detail}
+	case matrix.Error:
+		tc.Error = &junitResult{Message: c.Reason, Type: string(c.Status), Text: detail}
+	case matrix.NotTested:
+		tc.Skipped = &junitResult{Message: "not tested: " + c.Reason}
+	case matrix.NA:
+		tc.Skipped = &junitResult{Message: "not applicable: " + c.Reason}
+	case matrix.Waived:
+		tc.Properties = append(tc.Properties, junitProperty{"waiver", c.Waiver})
+		tc.SystemOut = "WAIVED: " + c.Reason
+	case matrix.Warn:
+		tc.SystemOut = "WARN: " + c.Reason
+	}
+	if c.Waiver != "" && c.Status != matrix.Waived {
+		tc.Properties = append(tc.Properties, junitProperty{"waiver", c.Waiver})
+	}
+	return tc
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"strings"
@@ -10,89 +11,112 @@ import (
 
 // mdReplacer escapes table-breaking characters; it is immutable and safe for
 // concurrent use, so one serves every render.
-var mdReplacer = strings.NewReplacer("|", "\\|", "\n", " ", "<", "&lt;", ">", "&gt;")
+var mdReplacer = strings.NewReplacer("|", "\\|", "\n", " ", "\r", " ", "<", "&lt;", ">", "&gt;")
 
 func mdEscape(s string) string { return mdReplacer.Replace(s) }
 
+// listed is how many members of a class the human formats name; the full
+// lists live in matrix.json.
+const listed = 5
+
 // Markdown writes the matrix as a document an auditor can read: scope,
-// roll-ups per control objective, the matrix, and every non-passing cell
-// with its reason and evidence.
+// roll-ups per control objective, the matrix (one table row per
+// destination port with its destination cells, and under it one per
+// source class with its key, member count, first members and source
+// cells), and every non-passing cell with its reason and evidence. It is
+// written as it goes and its size follows rows and classes, never paths.
 func Markdown(w io.Writer, m *matrix.Matrix) error {
-	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
+	bw := bufio.NewWriter(w)
+	ix := matrix.NewIndex(m)
+	p := func(format string, a ...any) { fmt.Fprintf(bw, format, a...) }
+	s := m.Summary
 	p("# SC-8 compliance matrix: %s\n\n", mdEscape(m.Cluster))
-	p("Generated %s by %s %s (%s; crypto %s). Profile: %s.\n\n", m.GeneratedAt.Format("2006-01-02 15:04:05 MST"), m.Scanner.Name, m.Scanner.Version, m.Scanner.GoVersion, m.Scanner.CryptoBackend, m.Profile)
+	p("Generated %s by %s %s (%s; crypto %s). Profile: %s.\n\n", m.GeneratedAt.Format("2006-01-02 15:04:05 MST"), mdEscape(m.Scanner.Name), mdEscape(m.Scanner.Version), mdEscape(m.Scanner.GoVersion), mdEscape(m.Scanner.CryptoBackend), mdEscape(m.Profile))
 	p("## Scope\n\n")
-	for _, s := range m.Scope {
-		p("- %s\n", mdEscape(s))
+	for _, sc := range m.Scope {
+		p("- %s\n", mdEscape(sc))
 	}
 	p("\n## Control objectives\n\n| Control | Objective | Status | Cells |\n|---|---|---|---|\n")
 	title := map[string]matrix.Control{}
 	for _, c := range m.Controls {
 		title[c.ID] = c
 	}
-	for _, r := range m.Summary.ByControl {
+	for _, r := range s.ByControl {
 		c := title[r.ID]
 		p("| %s | %s | **%s** | %s |\n", mdEscape(c.Title), c.Objective, r.Status, counts(r.Counts))
 	}
-	p("\nCoverage: **%s** of applicable cells rest on evidence (%d of %d applicable cells tested, %d cells in all). Overall: **%s**.\n\n", pct(m.Summary.Coverage), m.Summary.Tested, m.Summary.Applicable, m.Summary.Cells, m.Summary.Status)
-	p("## Checks\n\n| Column | Check | Controls | Status | Cells |\n|---|---|---|---|---|\n")
+	p("\nCoverage: **%s** of applicable cells rest on evidence (%d of %d applicable cells tested, %d cells in all). Overall: **%s**.\n\n", pct(s.Coverage), s.Tested, s.Applicable, s.Cells, s.Status)
+	p("The matrix has %s, %s and %s. A path's cells are the destination cells of its port and the source cells of its class: each verdict is written once, however many paths share it.\n\n",
+		plural(s.Rows, "destination port", "destination ports"), plural(s.Classes, "source class", "source classes"), plural(s.Paths, "service path", "service paths"))
+	p("## Checks\n\n| Column | Check | Decided | Controls | Status | Cells |\n|---|---|---|---|---|---|\n")
 	for i, c := range m.Checks {
-		r := m.Summary.ByCheck[i]
-		p("| %s | %s: %s | %s | %s | %s |\n", head(c.ID), mdEscape(c.Title), mdEscape(c.Description), strings.Join(c.Controls, ", "), r.Status, counts(r.Counts))
+		st, cs := matrix.NotTested, "none"
+		if i < len(s.ByCheck) && s.ByCheck[i].ID == c.ID {
+			st, cs = s.ByCheck[i].Status, counts(s.ByCheck[i].Counts)
+		}
+		level := "per destination port"
+		if isSource(c) {
+			level = "per source class"
+		}
+		p("| %s | %s: %s | %s | %s | %s | %s |\n", head(c.ID), mdEscape(c.Title), mdEscape(c.Description), level, strings.Join(c.Controls, ", "), st, cs)
 	}
-	p("\n## Matrix\n\n| Path id | Source | Destination |")
+	p("\n## Matrix\n\nOne row per destination Service port with its destination cells, then one row (↳) per source class under it with its source cells: the sources the evidence cannot tell apart, with the first %d of them (matrix.json lists them all). A class's status is the status of each of its paths.\n\n", listed)
+	p("| Destination / source class | Sources |")
 	for _, c := range m.Checks {
 		p(" %s |", head(c.ID))
 	}
-	p(" Row |\n|---|---|---|")
+	p(" Status |\n|---|---|")
 	for range m.Checks {
 		p("---|")
 	}
 	p("---|\n")
-	for _, r := range m.Rows {
-		src, dst := rowName(r)
-		p("| `%s` | %s (%s) | %s |", r.PathID[:8], mdEscape(src), r.Source.Mesh, mdEscape(dst))
+	for i := range m.Rows {
+		r := &m.Rows[i]
+		p("| **%s** `%s` | %s |", mdEscape(dstName(r.Destination)), shortID(r.ID), rowSize(r))
 		for _, c := range m.Checks {
-			st := matrix.NotTested
-			if cell := r.Cell(c.ID); cell != nil {
-				st = cell.Status
+			if isSource(c) {
+				p(" |")
+				continue
 			}
-			p(" %s |", st)
+			p(" %s |", statusOf(r.Cell(c.ID)))
 		}
 		p(" **%s** |\n", r.Status)
+		for j := range r.Classes {
+			cl := &r.Classes[j]
+			p("| ↳ `%s` %s | %s: %s |", shortID(cl.ID), mdEscape(cl.Key), sources(cl.Members), mdEscape(memberList(ix, cl, listed)))
+			for _, c := range m.Checks {
+				if !isSource(c) {
+					p(" |")
+					continue
+				}
+				p(" %s |", statusOf(cl.Cell(c.ID)))
+			}
+			p(" **%s** |\n", cl.Status)
+		}
 	}
 	p("\n## Findings\n\nEvery FAIL, ERROR and WARN cell, with its reason and evidence.\n\n")
 	n := 0
-	for _, r := range m.Rows {
-		src, dst := rowName(r)
-		for _, c := range r.Cells {
-			if c.Status != matrix.Fail && c.Status != matrix.Error && c.Status != matrix.Warn {
-				continue
-			}
-			n++
-			p("- **%s** %s, %s -> %s (path `%s`): %s", c.Status, c.Check, mdEscape(src), mdEscape(dst), r.PathID, mdEscape(c.Reason))
-			if len(c.Evidence) > 0 {
-				p(" Evidence: %s.", strings.Join(c.Evidence, ", "))
-			}
-			p("\n")
+	_ = eachFinding(m, func(r *matrix.Row, cl *matrix.Class, c *matrix.Cell) error {
+		n++
+		if cl == nil {
+			p("- **%s** %s, %s (row `%s`): %s", c.Status, c.Check, mdEscape(dstName(r.Destination)), r.ID, mdEscape(c.Reason))
+		} else {
+			p("- **%s** %s, %s from %s of class `%s` (%s): %s", c.Status, c.Check, mdEscape(dstName(r.Destination)), sources(cl.Members), cl.ID, mdEscape(cl.Key), mdEscape(c.Reason))
 		}
-	}
+		if len(c.Evidence) > 0 {
+			p(" Evidence: %s.", mdEscape(strings.Join(c.Evidence, ", ")))
+		}
+		if c.Waiver != "" {
+			p(" Waiver: %s.", mdEscape(c.Waiver))
+		}
+		p("\n")
+		return nil
+	})
 	if n == 0 {
 		p("None.\n")
 	}
 	p("\n## Not tested\n\nCells no evidence reached, grouped by reason.\n\n")
-	reasons := map[string]int{}
-	var order []string
-	for _, r := range m.Rows {
-		for _, c := range r.Cells {
-			if c.Status == matrix.NotTested {
-				if reasons[c.Reason] == 0 {
-					order = append(order, c.Reason)
-				}
-				reasons[c.Reason]++
-			}
-		}
-	}
+	order, reasons := notTested(m)
 	for _, rs := range order {
 		p("- %d cells: %s\n", reasons[rs], mdEscape(rs))
 	}
@@ -106,13 +130,13 @@ func Markdown(w io.Writer, m *matrix.Matrix) error {
 			if wv.Expired {
 				state = "**expired**"
 			}
-			p("| %s | %d | %s | %s | %s | %s |\n", wv.ID, wv.Cells, wv.Expires.Format("2006-01-02"), mdEscape(wv.Approver), mdEscape(wv.Justification), state)
+			p("| %s | %d | %s | %s | %s | %s |\n", mdEscape(wv.ID), wv.Cells, wv.Expires.Format("2006-01-02"), mdEscape(wv.Approver), mdEscape(wv.Justification), state)
 		}
 	}
 	if len(m.Evidence) > 0 {
 		p("\n## Evidence\n\n| Id | Kind | File | SHA-256 |\n|---|---|---|---|\n")
 		for _, e := range m.Evidence {
-			p("| %s | %s | %s | `%s` |\n", e.ID, e.Kind, e.File, e.SHA256)
+			p("| %s | %s | %s | `%s` |\n", mdEscape(e.ID), mdEscape(e.Kind), mdEscape(e.File), mdEscape(e.SHA256))
 		}
 	}
 	if len(m.Problems) > 0 {
@@ -121,5 +145,5 @@ func Markdown(w io.Writer, m *matrix.Matrix) error {
 			p("- %s\n", mdEscape(pr))
 		}
 	}
-	return nil
+	return bw.Flush()
 }

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -62,7 +61,7 @@ type oscalResult struct {
 	Props            []oscalProp        `json:"props,omitempty"`
 	LocalDefinitions oscalLocalDefs     `json:"local-definitions"`
 	ReviewedControls oscalReviewed      `json:"reviewed-controls"`
-	Observations     []oscalObservation `json:"observations,omitempty"`
+	Observations     []oscalObservation `json:"observations"`
 	Risks            []oscalRisk        `json:"risks,omitempty"`
 	Findings         []oscalFinding     `json:"findings,omitempty"`
 	Remarks          string             `json:"remarks,omitempty"`
@@ -235,33 +234,46 @@ type oscalHash struct {
 // OSCAL writes the matrix as OSCAL 1.1.3 assessment results, shaped by
 // FedRAMP's SAR rules for tool output:
 //
-//   - one observation per (path x check) cell that rests on evidence (PASS,
-//     FAIL, WARN, WAIVED), methods TEST, types finding, collected at the
-//     matrix's generation time, its origin the scanner (a tool declared in
-//     assessment-assets), its subject the destination Service port (a
-//     local component), its relevant evidence "#uuid" links to the
-//     back-matter resources of the evidence documents, whose rlinks carry
-//     the documents' SHA-256;
+//   - one observation per cell that rests on evidence (PASS, FAIL, WARN,
+//     WAIVED), row cells and class cells alike (never one per path),
+//     methods TEST, types finding, collected at the matrix's generation
+//     time, its origin the scanner (a tool declared in assessment-assets);
+//     its subject is the destination port (a local component of type
+//     service) for a row's cell, and the source class (a local component
+//     of type software, its member count and first members in props) then
+//     the port for a class's cell; its relevant evidence "#uuid" links to
+//     the back-matter resources of the evidence documents, whose rlinks
+//     carry the documents' SHA-256;
 //   - one finding per control objective (sc-8_obj, sc-8.1_obj, ...), its
 //     target satisfied only when every tested cell of its checks passed
 //     (WARN included) and something was tested; FAIL gives not-satisfied
 //     with reason fail, and ERROR, NOT-TESTED, WAIVED or nothing tested
 //     give not-satisfied with reason other;
 //   - one risk per not-satisfied objective, rated by its worst check;
-//   - the coverage as props (FedRAMP's scan-percentage, discrepancies).
+//   - the coverage as props (FedRAMP's scan-percentage, discrepancies)
+//     with the counts of rows, classes, paths and cells.
 //
 // Identifiers are UUIDv5: components, observations, findings, risks and
-// resources keep their uuid across runs of the same cluster; the document
-// and result uuids change with the generation time. The document's uuid
-// references are checked before it is written.
+// resources keep their uuid across runs of the same cluster (components
+// and observations derive from row ids and class ids); the document and
+// result uuids change with the generation time. The document's uuid
+// references are checked before it is written, and the observations are
+// streamed: the document is never held whole.
 func OSCAL(w io.Writer, m *matrix.Matrix) error {
-	doc := buildOSCAL(m)
-	if err := checkOSCALRefs(doc); err != nil {
+	b := newOSCALBuilder(m)
+	doc := b.skeleton()
+	rc := newRefCheck()
+	rc.defineDoc(doc)
+	if err := b.observations(func(o *oscalObservation) error { rc.observation(o); return nil }); err != nil {
+		return err
+	}
+	rc.referDoc(doc)
+	if err := rc.err(); err != nil {
 		return fmt.Errorf("building OSCAL assessment results: %w", err)
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	return writeJSON(w, &doc, jsonArray{Line: `        "observations": null`, Items: func(emit func(any) error) error {
+		return b.observations(func(o *oscalObservation) error { return emit(o) })
+	}})
 }
 
 func oscalTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
@@ -282,12 +294,147 @@ func prop(name, ns, value string) oscalProp {
 	return oscalProp{Name: name, NS: ns, Value: clean(strings.Join(strings.Fields(value), " "), "none")}
 }
 
+// oscalBuilder derives the parts of the assessment results from a
+// matrix, the observations one at a time.
+type oscalBuilder struct {
+	m          *matrix.Matrix
+	ix         *matrix.Index
+	at         string
+	tool       []oscalOrigin
+	checks     map[string]matrix.Check
+	resourceOf map[string]string
+}
+
+func newOSCALBuilder(m *matrix.Matrix) *oscalBuilder {
+	b := &oscalBuilder{m: m, ix: matrix.NewIndex(m), at: oscalTime(m.GeneratedAt), checks: map[string]matrix.Check{}, resourceOf: map[string]string{}}
+	b.tool = []oscalOrigin{{Actors: []oscalActor{{Type: "tool", ActorUUID: stableID(m.Cluster, "tool", m.Scanner.Name)}}}}
+	for _, c := range m.Checks {
+		b.checks[c.ID] = c
+	}
+	for _, e := range m.Evidence {
+		b.resourceOf[e.ID] = stableID(m.Cluster, "resource", e.ID)
+	}
+	return b
+}
+
+// rowKey is the row's id, or the id it would have when a hand-made
+// matrix left it out.
+func (b *oscalBuilder) rowKey(r *matrix.Row) string {
+	if r.ID != "" {
+		return r.ID
+	}
+	return matrix.RowID(b.m.Cluster, r.Destination)
+}
+
+func (b *oscalBuilder) classKey(r *matrix.Row, cl *matrix.Class) string {
+	if cl.ID != "" {
+		return cl.ID
+	}
+	return matrix.ClassID(b.rowKey(r), cl.Key)
+}
+
+func (b *oscalBuilder) rowComponent(r *matrix.Row) string {
+	return stableID(b.m.Cluster, "component", b.rowKey(r))
+}
+
+func (b *oscalBuilder) classComponent(r *matrix.Row, cl *matrix.Class) string {
+	return stableID(b.m.Cluster, "component", b.classKey(r, cl))
+}
+
+// observationID is the uuid of the observation of a row's cell (cl nil)
+// or a class's.
+func (b *oscalBuilder) observationID(r *matrix.Row, cl *matrix.Class, check string) string {
+	if cl == nil {
+		return stableID(b.m.Cluster, "observation", b.rowKey(r), check)
+	}
+	return stableID(b.m.Cluster, "observation", b.classKey(r, cl), check)
+}
+
+// observations calls fn with every observation in document order: one per
+// tested cell, then the coverage. fn must not keep o.
+func (b *oscalBuilder) observations(fn func(o *oscalObservation) error) error {
+	m := b.m
+	err := eachCell(m, func(r *matrix.Row, cl *matrix.Class, c *matrix.Cell) error {
+		if !c.Status.Tested() {
+			return nil
+		}
+		chk := b.checks[c.Check]
+		dst := dstName(r.Destination)
+		o := oscalObservation{UUID: b.observationID(r, cl, c.Check),
+			Props:   []oscalProp{prop("row-id", oscalNS, r.ID), prop("check", oscalNS, c.Check), prop("status", oscalNS, string(c.Status)), prop("destination", oscalNS, dst)},
+			Methods: []string{"TEST"}, Types: []string{"finding"}, Origins: b.tool,
+			Collected: b.at}
+		rowSubject := oscalSubject{SubjectUUID: b.rowComponent(r), Type: "component", Title: clean(dst, "destination")}
+		if cl == nil {
+			o.Title = clean(fmt.Sprintf("%s: %s", clean(chk.Title, c.Check), dst), c.Check)
+			o.Description = clean(fmt.Sprintf("%s on %s, for every source of the port: %s", c.Status, dst, c.Reason), string(c.Status))
+			o.Subjects = []oscalSubject{rowSubject}
+		} else {
+			o.Title = clean(fmt.Sprintf("%s: %s from %s (%s)", clean(chk.Title, c.Check), dst, sources(cl.Members), cl.Key), c.Check)
+			o.Description = clean(fmt.Sprintf("%s on %s for the %s of class %s (%s): %s", c.Status, dst, sources(cl.Members), cl.ID, cl.Key, c.Reason), string(c.Status))
+			o.Props = append(o.Props, prop("class-id", oscalNS, cl.ID), prop("class-key", oscalNS, cl.Key), prop("members", oscalNS, strconv.Itoa(cl.Members)))
+			o.Subjects = []oscalSubject{{SubjectUUID: b.classComponent(r, cl), Type: "component", Title: clean(fmt.Sprintf("Sources of %s: %s", dst, cl.Key), "source class")}, rowSubject}
+		}
+		if c.Waiver != "" {
+			o.Props = append(o.Props, prop("waiver", oscalNS, c.Waiver))
+		}
+		for _, ev := range c.Evidence {
+			e := oscalEvidence{Description: clean("sc8scan evidence "+ev, "sc8scan evidence")}
+			if rid, ok := b.resourceOf[evidenceDoc(ev)]; ok {
+				e.Href = "#" + rid
+			}
+			o.RelevantEvidence = append(o.RelevantEvidence, e)
+		}
+		return fn(&o)
+	})
+	if err != nil {
+		return err
+	}
+	s := m.Summary
+	return fn(&oscalObservation{UUID: stableID(m.Cluster, "observation", "coverage"), Title: "Coverage",
+		Description: fmt.Sprintf("%s of the %d applicable cells (all but N/A) rest on evidence (%d cells in all, over %s, %s and %s): %s.",
+			pct(s.Coverage), s.Applicable, s.Cells, plural(s.Rows, "destination port", "destination ports"), plural(s.Classes, "source class", "source classes"), plural(s.Paths, "path", "paths"), counts(s.Counts)),
+		Props: b.coverage(), Methods: []string{"TEST"}, Types: []string{"control-objective"}, Origins: b.tool, Collected: b.at})
+}
+
+func (b *oscalBuilder) coverage() []oscalProp {
+	s := b.m.Summary
+	discrepancies := s.Counts[matrix.NotTested] + s.Counts[matrix.Error]
+	return []oscalProp{
+		prop("scan-percentage", fedrampNS, strconv.FormatFloat(100*s.Coverage, 'f', 1, 64)),
+		prop("discrepancies", fedrampNS, strconv.Itoa(discrepancies)),
+		prop("discrepancies-reason", fedrampNS, fmt.Sprintf("%d cells NOT-TESTED and %d ERROR: no evidence reached them or the check could not run; the matrix lists each with its reason.", s.Counts[matrix.NotTested], s.Counts[matrix.Error])),
+		prop("rows", oscalNS, strconv.Itoa(s.Rows)),
+		prop("classes", oscalNS, strconv.Itoa(s.Classes)),
+		prop("paths", oscalNS, strconv.Itoa(s.Paths)),
+		prop("cells", oscalNS, strconv.Itoa(s.Cells)),
+		prop("applicable-cells", oscalNS, strconv.Itoa(s.Applicable)),
+		prop("tested-cells", oscalNS, strconv.Itoa(s.Tested)),
+	}
+}
+
+// buildOSCAL returns the whole document, observations included (for
+// tests; OSCAL streams them).
 func buildOSCAL(m *matrix.Matrix) oscalDocument {
-	at := oscalTime(m.GeneratedAt)
+	b := newOSCALBuilder(m)
+	doc := b.skeleton()
+	res := &doc.AssessmentResults.Results[0]
+	_ = b.observations(func(o *oscalObservation) error {
+		res.Observations = append(res.Observations, *o)
+		return nil
+	})
+	return doc
+}
+
+// skeleton returns the document without its observations: back matter,
+// components, findings and risks.
+func (b *oscalBuilder) skeleton() oscalDocument {
+	m := b.m
+	at := b.at
 	cluster := m.Cluster
-	toolID := stableID(cluster, "tool", m.Scanner.Name)
+	toolID := b.tool[0].Actors[0].ActorUUID
 	platformID := stableID(cluster, "platform", m.Scanner.Name)
-	tool := []oscalOrigin{{Actors: []oscalActor{{Type: "tool", ActorUUID: toolID}}}}
+	tool := b.tool
 	planID := stableID(cluster, "resource", "scan-configuration")
 
 	// Back matter: the scan configuration and one resource per evidence
@@ -296,11 +443,8 @@ func buildOSCAL(m *matrix.Matrix) oscalDocument {
 		Description: clean(fmt.Sprintf("No separate assessment plan: %s scanned %s with profile %s. Scope: %s.",
 			m.Scanner.Name, clean(m.Source, "an unnamed source"), clean(m.Profile, "(none)"), strings.Join(m.Scope, "; ")), "Scan configuration."),
 		Props: []oscalProp{prop("type", "", "plan")}}}
-	resourceOf := map[string]string{}
 	for _, e := range m.Evidence {
-		id := stableID(cluster, "resource", e.ID)
-		resourceOf[e.ID] = id
-		r := oscalResource{UUID: id, Title: clean(e.Kind+" "+e.ID, e.ID),
+		r := oscalResource{UUID: b.resourceOf[e.ID], Title: clean(e.Kind+" "+e.ID, e.ID),
 			Description: clean(fmt.Sprintf("Raw %s output of %s (%s).", m.Scanner.Name, e.Kind, e.ID), "Raw tool output."),
 			Props: []oscalProp{prop("type", "", "evidence"), prop("type", fedrampNS, "tool-output"), prop("type", fedrampNS, "raw-tool-output"),
 				prop("evidence-id", oscalNS, e.ID)}}
@@ -314,21 +458,17 @@ func buildOSCAL(m *matrix.Matrix) oscalDocument {
 		resources = append(resources, r)
 	}
 
-	// Subjects: one component per destination Service port.
+	// Subjects: one component per destination port, one per source class.
 	var components []oscalComponent
-	componentOf := map[string]string{}
-	for _, r := range m.Rows {
-		dst := destKey(r)
-		if _, ok := componentOf[dst]; ok {
-			continue
-		}
-		id := stableID(cluster, "component", dst)
-		componentOf[dst] = id
+	for i := range m.Rows {
+		r := &m.Rows[i]
+		dst := dstName(r.Destination)
 		d := r.Destination
-		c := oscalComponent{UUID: id, Type: "service", Title: dst,
-			Description: fmt.Sprintf("Kubernetes Service %s/%s, port %d, in cluster %s.", d.Namespace, d.Service, d.Port, clean(cluster, "(unnamed)")),
-			Props:       []oscalProp{prop("namespace", oscalNS, d.Namespace), prop("service", oscalNS, d.Service), prop("port", oscalNS, strconv.Itoa(d.Port))},
-			Status:      oscalState{"operational"}}
+		c := oscalComponent{UUID: b.rowComponent(r), Type: "service", Title: clean(dst, "destination"),
+			Description: clean(fmt.Sprintf("Kubernetes Service %s/%s, port %d, in cluster %s: %s.", d.Namespace, d.Service, d.Port, clean(cluster, "(unnamed)"), rowSize(r)), "Destination port."),
+			Props: []oscalProp{prop("row-id", oscalNS, r.ID), prop("namespace", oscalNS, d.Namespace), prop("service", oscalNS, d.Service), prop("port", oscalNS, strconv.Itoa(d.Port)),
+				prop("classes", oscalNS, strconv.Itoa(len(r.Classes)))},
+			Status: oscalState{"operational"}}
 		if d.PortName != "" {
 			c.Props = append(c.Props, prop("port-name", oscalNS, d.PortName))
 		}
@@ -339,70 +479,49 @@ func buildOSCAL(m *matrix.Matrix) oscalDocument {
 			c.Props = append(c.Props, prop("mesh", oscalNS, d.Mesh))
 		}
 		components = append(components, c)
+		for j := range r.Classes {
+			cl := &r.Classes[j]
+			cc := oscalComponent{UUID: b.classComponent(r, cl), Type: "software", Title: clean(fmt.Sprintf("Sources of %s: %s", dst, cl.Key), "Source class"),
+				Description: clean(fmt.Sprintf("%s that the evidence cannot tell apart for %s (class %s: %s). The matrix lists them in group %s.", sources(cl.Members), dst, cl.ID, cl.Key, cl.Group), "Source class."),
+				Props: []oscalProp{prop("row-id", oscalNS, r.ID), prop("class-id", oscalNS, cl.ID), prop("class-key", oscalNS, cl.Key),
+					prop("members", oscalNS, strconv.Itoa(cl.Members))},
+				Status: oscalState{"operational"}}
+			if cl.Mesh != "" {
+				cc.Props = append(cc.Props, prop("mesh", oscalNS, cl.Mesh))
+			}
+			if cl.Group != "" {
+				cc.Props = append(cc.Props, prop("group", oscalNS, cl.Group))
+			}
+			names, _ := memberNames(b.ix, cl, 3)
+			for _, n := range names {
+				cc.Props = append(cc.Props, prop("member", oscalNS, n))
+			}
+			components = append(components, cc)
+		}
 	}
 
-	checks := map[string]matrix.Check{}
-	for _, c := range m.Checks {
-		checks[c.ID] = c
-	}
-	// Observations: one per tested cell; remember them per control for the
-	// findings and risks.
-	var obs []oscalObservation
+	// The observation uuids per control, for the findings and risks.
 	obsOf := map[string][]string{}  // control -> observation uuids
 	failOf := map[string][]string{} // control -> FAIL observation uuids
 	worstFail := map[string]Severity{}
-	for _, r := range m.Rows {
-		src, dst := rowName(r)
-		for _, c := range r.Cells {
-			if !c.Status.Tested() {
-				continue
-			}
-			chk := checks[c.Check]
-			id := stableID(cluster, "observation", r.PathID, c.Check)
-			o := oscalObservation{UUID: id, Title: clean(fmt.Sprintf("%s: %s -> %s", clean(chk.Title, c.Check), src, dst), c.Check),
-				Description: clean(fmt.Sprintf("%s on %s -> %s: %s", c.Status, src, dst, c.Reason), string(c.Status)),
-				Props: []oscalProp{prop("path-id", oscalNS, r.PathID), prop("check", oscalNS, c.Check), prop("status", oscalNS, string(c.Status)),
-					prop("source", oscalNS, src), prop("destination", oscalNS, dst)},
-				Methods: []string{"TEST"}, Types: []string{"finding"}, Origins: tool,
-				Subjects:  []oscalSubject{{SubjectUUID: componentOf[dst], Type: "component", Title: dst}},
-				Collected: at}
-			if c.Waiver != "" {
-				o.Props = append(o.Props, prop("waiver", oscalNS, c.Waiver))
-			}
-			for _, ev := range c.Evidence {
-				e := oscalEvidence{Description: clean("sc8scan evidence "+ev, "sc8scan evidence")}
-				if rid, ok := resourceOf[evidenceDoc(ev)]; ok {
-					e.Href = "#" + rid
-				}
-				o.RelevantEvidence = append(o.RelevantEvidence, e)
-			}
-			obs = append(obs, o)
-			for _, ctl := range chk.Controls {
-				obsOf[ctl] = append(obsOf[ctl], id)
-				if c.Status == matrix.Fail {
-					failOf[ctl] = append(failOf[ctl], id)
-					if sev := CheckSeverity(c.Check); worstFail[ctl] == "" || sev.Days() < worstFail[ctl].Days() {
-						worstFail[ctl] = sev
-					}
+	_ = eachCell(m, func(r *matrix.Row, cl *matrix.Class, c *matrix.Cell) error {
+		if !c.Status.Tested() {
+			return nil
+		}
+		id := b.observationID(r, cl, c.Check)
+		for _, ctl := range b.checks[c.Check].Controls {
+			obsOf[ctl] = append(obsOf[ctl], id)
+			if c.Status == matrix.Fail {
+				failOf[ctl] = append(failOf[ctl], id)
+				if sev := CheckSeverity(c.Check); worstFail[ctl] == "" || sev.Days() < worstFail[ctl].Days() {
+					worstFail[ctl] = sev
 				}
 			}
 		}
-	}
+		return nil
+	})
 	s := m.Summary
-	discrepancies := s.Counts[matrix.NotTested] + s.Counts[matrix.Error]
-	coverage := []oscalProp{
-		prop("scan-percentage", fedrampNS, strconv.FormatFloat(100*s.Coverage, 'f', 1, 64)),
-		prop("discrepancies", fedrampNS, strconv.Itoa(discrepancies)),
-		prop("discrepancies-reason", fedrampNS, fmt.Sprintf("%d cells NOT-TESTED and %d ERROR: no evidence reached them or the check could not run; the matrix lists each with its reason.", s.Counts[matrix.NotTested], s.Counts[matrix.Error])),
-		prop("paths", oscalNS, strconv.Itoa(s.Paths)),
-		prop("cells", oscalNS, strconv.Itoa(s.Cells)),
-		prop("applicable-cells", oscalNS, strconv.Itoa(s.Applicable)),
-		prop("tested-cells", oscalNS, strconv.Itoa(s.Tested)),
-	}
-	obs = append(obs, oscalObservation{UUID: stableID(cluster, "observation", "coverage"), Title: "Coverage",
-		Description: fmt.Sprintf("%s of the %d applicable cells (all but N/A) of %d paths rest on evidence (%d cells in all): %s.",
-			pct(s.Coverage), s.Applicable, s.Paths, s.Cells, counts(s.Counts)),
-		Props: coverage, Methods: []string{"TEST"}, Types: []string{"control-objective"}, Origins: tool, Collected: at})
+	coverage := b.coverage()
 
 	// Findings and risks, one per control objective.
 	var findings []oscalFinding
@@ -474,7 +593,7 @@ func buildOSCAL(m *matrix.Matrix) oscalDocument {
 	}
 
 	result := oscalResult{UUID: stableID(cluster, "result", at), Title: "Automated SC-8 scan: " + clean(cluster, "(unnamed cluster)"),
-		Description: clean(fmt.Sprintf("Every service path of the cluster, tested for encryption and authentication in transit by %s %s. %s",
+		Description: clean(fmt.Sprintf("Every service path of the cluster, tested for encryption and authentication in transit by %s %s, decided once per destination port and once per source class. %s",
 			m.Scanner.Name, m.Scanner.Version, strings.Join(m.Scope, "; ")), "Automated SC-8 scan."),
 		Start: at, End: at, Props: coverage,
 		LocalDefinitions: oscalLocalDefs{Components: components, AssessmentAssets: oscalAssets{
@@ -487,7 +606,7 @@ func buildOSCAL(m *matrix.Matrix) oscalDocument {
 		}},
 		ReviewedControls: oscalReviewed{Description: "The SC-8 family controls the matrix's checks map to.",
 			ControlSelections: []oscalControlSel{{controlSel}}, ObjectiveSel: []oscalObjectiveSel{{objectiveSel}}},
-		Observations: obs, Risks: risks, Findings: findings,
+		Risks: risks, Findings: findings,
 	}
 	if len(m.Problems) > 0 {
 		result.Remarks = "Input problems: " + strings.Join(m.Problems, "; ")
@@ -502,85 +621,121 @@ func buildOSCAL(m *matrix.Matrix) oscalDocument {
 	}}
 }
 
-// checkOSCALRefs checks the document's uuid graph: every uuid defined
-// once, and every reference (subjects, actors, platforms' components,
-// related observations and risks, "#uuid" hrefs) to a defined uuid. The
-// schema cannot check either.
-func checkOSCALRefs(doc oscalDocument) error {
+// refCheck checks a document's uuid graph: every uuid defined once, and
+// every reference (subjects, actors, platforms' components, related
+// observations and risks, "#uuid" hrefs) to a defined uuid. The schema
+// cannot check either. A reference to a uuid already defined is settled
+// at once, so streamed observations leave nothing behind but their uuids.
+type refCheck struct {
+	defined  map[string]string
+	pending  []oscalRef
+	problems []string
+}
+
+type oscalRef struct{ what, id string }
+
+func newRefCheck() *refCheck { return &refCheck{defined: map[string]string{}} }
+
+func (c *refCheck) def(what, id string) {
+	if prev, ok := c.defined[id]; ok {
+		c.problems = append(c.problems, fmt.Sprintf("uuid %s defined twice (%s, %s)", id, prev, what))
+	}
+	c.defined[id] = what
+}
+
+func (c *refCheck) ref(what, id string) {
+	if _, ok := c.defined[id]; !ok {
+		c.pending = append(c.pending, oscalRef{what, id})
+	}
+}
+
+func (c *refCheck) href(what, h string) {
+	if id, ok := strings.CutPrefix(h, "#"); ok {
+		c.ref(what, id)
+	}
+}
+
+func (c *refCheck) actors(what string, os []oscalOrigin) {
+	for _, o := range os {
+		for _, a := range o.Actors {
+			c.ref(what+" actor", a.ActorUUID)
+		}
+	}
+}
+
+// defineDoc defines every uuid of doc but its observations'.
+func (c *refCheck) defineDoc(doc oscalDocument) {
 	ar := doc.AssessmentResults
-	defined := map[string]string{}
-	var problems []string
-	def := func(what, id string) {
-		if prev, ok := defined[id]; ok {
-			problems = append(problems, fmt.Sprintf("uuid %s defined twice (%s, %s)", id, prev, what))
-		}
-		defined[id] = what
-	}
-	type ref struct{ what, id string }
-	var refs []ref
-	href := func(what, h string) {
-		if id, ok := strings.CutPrefix(h, "#"); ok {
-			refs = append(refs, ref{what, id})
-		}
-	}
-	def("assessment-results", ar.UUID)
-	href("import-ap", ar.ImportAP.Href)
+	c.def("assessment-results", ar.UUID)
 	for _, r := range ar.BackMatter.Resources {
-		def("resource", r.UUID)
+		c.def("resource", r.UUID)
 	}
 	for _, res := range ar.Results {
-		def("result", res.UUID)
-		for _, c := range res.LocalDefinitions.Components {
-			def("component", c.UUID)
+		c.def("result", res.UUID)
+		for _, comp := range res.LocalDefinitions.Components {
+			c.def("component", comp.UUID)
 		}
-		for _, c := range res.LocalDefinitions.AssessmentAssets.Components {
-			def("assessment component", c.UUID)
+		for _, comp := range res.LocalDefinitions.AssessmentAssets.Components {
+			c.def("assessment component", comp.UUID)
 		}
 		for _, p := range res.LocalDefinitions.AssessmentAssets.Platforms {
-			def("assessment platform", p.UUID)
+			c.def("assessment platform", p.UUID)
+		}
+		for _, r := range res.Risks {
+			c.def("risk", r.UUID)
+		}
+		for _, f := range res.Findings {
+			c.def("finding", f.UUID)
+		}
+	}
+}
+
+// observation defines o's uuid and checks its references.
+func (c *refCheck) observation(o *oscalObservation) {
+	c.def("observation", o.UUID)
+	c.actors("observation", o.Origins)
+	for _, s := range o.Subjects {
+		c.ref("observation subject", s.SubjectUUID)
+	}
+	for _, e := range o.RelevantEvidence {
+		c.href("relevant-evidence", e.Href)
+	}
+}
+
+// referDoc checks the references of doc but its observations'.
+func (c *refCheck) referDoc(doc oscalDocument) {
+	ar := doc.AssessmentResults
+	c.href("import-ap", ar.ImportAP.Href)
+	for _, res := range ar.Results {
+		for _, p := range res.LocalDefinitions.AssessmentAssets.Platforms {
 			for _, u := range p.UsesComponent {
-				refs = append(refs, ref{"platform component", u.ComponentUUID})
-			}
-		}
-		actors := func(what string, os []oscalOrigin) {
-			for _, o := range os {
-				for _, a := range o.Actors {
-					refs = append(refs, ref{what + " actor", a.ActorUUID})
-				}
-			}
-		}
-		for _, o := range res.Observations {
-			def("observation", o.UUID)
-			actors("observation", o.Origins)
-			for _, s := range o.Subjects {
-				refs = append(refs, ref{"observation subject", s.SubjectUUID})
-			}
-			for _, e := range o.RelevantEvidence {
-				href("relevant-evidence", e.Href)
+				c.ref("platform component", u.ComponentUUID)
 			}
 		}
 		for _, r := range res.Risks {
-			def("risk", r.UUID)
-			actors("risk", r.Origins)
-			for _, c := range r.Characterizations {
-				actors("characterization", []oscalOrigin{c.Origin})
+			c.actors("risk", r.Origins)
+			for _, ch := range r.Characterizations {
+				c.actors("characterization", []oscalOrigin{ch.Origin})
 			}
 			for _, o := range r.RelatedObservations {
-				refs = append(refs, ref{"risk observation", o.ObservationUUID})
+				c.ref("risk observation", o.ObservationUUID)
 			}
 		}
 		for _, f := range res.Findings {
-			def("finding", f.UUID)
 			for _, o := range f.RelatedObservations {
-				refs = append(refs, ref{"finding observation", o.ObservationUUID})
+				c.ref("finding observation", o.ObservationUUID)
 			}
 			for _, r := range f.RelatedRisks {
-				refs = append(refs, ref{"finding risk", r.RiskUUID})
+				c.ref("finding risk", r.RiskUUID)
 			}
 		}
 	}
-	for _, r := range refs {
-		if _, ok := defined[r.id]; !ok {
+}
+
+func (c *refCheck) err() error {
+	problems := c.problems
+	for _, r := range c.pending {
+		if _, ok := c.defined[r.id]; !ok {
 			problems = append(problems, fmt.Sprintf("%s references undefined uuid %q", r.what, r.id))
 		}
 	}
@@ -588,4 +743,17 @@ func checkOSCALRefs(doc oscalDocument) error {
 		return fmt.Errorf("uuid graph: %s", strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// checkOSCALRefs checks the uuid graph of a whole document.
+func checkOSCALRefs(doc oscalDocument) error {
+	c := newRefCheck()
+	c.defineDoc(doc)
+	for _, res := range doc.AssessmentResults.Results {
+		for i := range res.Observations {
+			c.observation(&res.Observations[i])
+		}
+	}
+	c.referDoc(doc)
+	return c.err()
 }

@@ -55,7 +55,9 @@ func TestOSCALValidAgainstSchema(t *testing.T) {
 func TestOSCALHostileNames(t *testing.T) {
 	m := rich()
 	m.Cluster = " east\ncluster "
-	m.Rows[0].Source.Name = "front\nend "
+	m.Groups[0].Members[0].Name = "front\nend "
+	m.Rows[2].Classes[0].Key = "\tmesh\nnone "
+	m.Rows[2].Destination.Service = " front\nend"
 	m.Rows[0].Cells[0].Waiver = "W-9\n(expired)"
 	m.Scanner.Version = ""
 	m.Profile = "\t"
@@ -138,16 +140,48 @@ func TestOSCALContent(t *testing.T) {
 	m := rich()
 	doc := buildOSCAL(m)
 	res := doc.AssessmentResults.Results[0]
-	tested := 0
-	for _, r := range m.Rows {
-		for _, c := range r.Cells {
-			if c.Status.Tested() {
-				tested++
-			}
-		}
-	}
+	tested := m.Summary.Tested
 	if got := len(res.Observations); got != tested+1 {
 		t.Errorf("%d observations, want %d tested cells + coverage", got, tested)
+	}
+	// Subjects: the port for a row's cell, the class then the port for a
+	// class's; one component per row and per class.
+	if got, want := len(res.LocalDefinitions.Components), m.Summary.Rows+m.Summary.Classes; got != want {
+		t.Errorf("%d components, want %d", got, want)
+	}
+	kind := map[string]oscalComponent{}
+	for _, c := range res.LocalDefinitions.Components {
+		kind[c.UUID] = c
+	}
+	cart := m.Rows[2].Classes[0]
+	for _, o := range res.Observations[:tested] {
+		var classID string
+		for _, p := range o.Props {
+			if p.Name == "class-id" {
+				classID = p.Value
+			}
+		}
+		want := []string{"service"}
+		if classID != "" {
+			want = []string{"software", "service"}
+		}
+		var got []string
+		for _, s := range o.Subjects {
+			got = append(got, kind[s.SubjectUUID].Type)
+		}
+		if !cmp.Equal(got, want) {
+			t.Errorf("observation %s subjects %v, want %v", o.Title, got, want)
+		}
+		if classID == cart.ID {
+			c := kind[o.Subjects[0].SubjectUUID]
+			props := map[string][]string{}
+			for _, p := range c.Props {
+				props[p.Name] = append(props[p.Name], p.Value)
+			}
+			if !cmp.Equal(props["members"], []string{"7"}) || len(props["member"]) != 3 || c.UUID != stableID(m.Cluster, "component", cart.ID) {
+				t.Errorf("class component %+v", c)
+			}
+		}
 	}
 	toolID := res.LocalDefinitions.AssessmentAssets.Components[0].UUID
 	hrefs := 0
@@ -177,12 +211,20 @@ func TestOSCALContent(t *testing.T) {
 		t.Errorf("finding objectives (-want +got):\n%s", diff)
 	}
 	// rich(): plaintext-refused FAILs (sc-8, sc-8.1); server-certificate
-	// only ERROR and NOT-TESTED, so ia-5.2 is not shown satisfied.
+	// only ERROR and NOT-TESTED, so ia-5.2 is not shown satisfied. The
+	// observation ids derive from the row and class ids.
 	wantStates := map[string]string{"sc-8_obj": "not-satisfied/fail", "sc-8.1_obj": "not-satisfied/fail", "ia-5.2_obj.b.1": "not-satisfied/other"}
 	for obj, want := range wantStates {
 		if states[obj] != want {
 			t.Errorf("%s = %s, want %s", obj, states[obj], want)
 		}
+	}
+	ids := map[string]bool{}
+	for _, o := range res.Observations {
+		ids[o.UUID] = true
+	}
+	if !ids[stableID(m.Cluster, "observation", m.Rows[2].ID, matrix.CheckPlaintextRefused)] || !ids[stableID(m.Cluster, "observation", cart.ID, matrix.CheckMeshPolicy)] {
+		t.Error("observation ids are not derived from row and class ids")
 	}
 	var hashed bool
 	for _, r := range doc.AssessmentResults.BackMatter.Resources {
@@ -210,9 +252,24 @@ func TestOSCALContent(t *testing.T) {
 	}
 }
 
+// TestOSCALStreamed: the streamed document is the built one.
+func TestOSCALStreamed(t *testing.T) {
+	var buf bytes.Buffer
+	if err := OSCAL(&buf, rich()); err != nil {
+		t.Fatal(err)
+	}
+	want, err := json.MarshalIndent(buildOSCAL(rich()), "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want)+"\n", buf.String()); diff != "" {
+		t.Errorf("streamed OSCAL (-built +streamed):\n%s", diff)
+	}
+}
+
 func TestUUIDv5(t *testing.T) {
 	// Python: uuid.uuid5(uuid.NAMESPACE_URL, "sc8scan.dev/oscal")
-	if got := formatUUID(oscalNamespace); got != "e13aabfa-8ce9-56c8-a542-2399b0c364cd" {
+	if got := matrix.FormatUUID(oscalNamespace); got != "e13aabfa-8ce9-56c8-a542-2399b0c364cd" {
 		t.Errorf("namespace uuid = %s", got)
 	}
 	// Python: uuid.uuid5(ns, "demo\x00finding\x00sc-8_obj")

@@ -1,10 +1,11 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/sc8scan/sc8scan/pkg/matrix"
@@ -57,12 +58,15 @@ func FileName(format string) string {
 // Options tune rendering.
 type Options struct {
 	// Color adds ANSI colours to the table (the CLI sets it on a TTY).
+	// Default: no colour.
 	Color bool
-	// MaxRows limits the table's rows (0: all); the summary always counts
-	// every row.
+	// MaxRows limits the table to this many destination ports (0, the
+	// default: all); the summary always counts every row.
 	MaxRows int
-	// ByPath prints one table line per path instead of one per destination.
-	ByPath bool
+	// ByClass adds under each destination port of the table one line per
+	// source class, with the class's key, member count and source cells.
+	// Default: one line per destination port only.
+	ByClass bool
 }
 
 // Render writes m to w in format.
@@ -90,25 +94,109 @@ func Render(w io.Writer, m *matrix.Matrix, format string, o Options) error {
 	return fmt.Errorf("unknown format %q (known: %s)", format, strings.Join(Formats, ", "))
 }
 
-// JSON writes the matrix document.
+// JSON writes the matrix document, row by row and group by group.
 func JSON(w io.Writer, m *matrix.Matrix) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(m)
+	env := *m
+	env.Rows, env.Groups = nil, nil
+	return writeJSON(w, &env,
+		jsonArray{Line: `  "rows": null`, Items: func(emit func(any) error) error {
+			for i := range m.Rows {
+				if err := emit(&m.Rows[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+		jsonArray{Line: `  "groups": null`, Items: func(emit func(any) error) error {
+			for i := range m.Groups {
+				if err := emit(&m.Groups[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		}})
 }
 
-// Read decodes a matrix document written by JSON, checking its apiVersion
-// and kind.
+// headSize is how much of a document Read keeps to name its apiVersion
+// when the rest does not decode.
+const headSize = 4096
+
+// Read decodes a matrix document written by JSON, checking its kind and
+// apiVersion (a matrix of another version is refused with the advice to
+// scan again) and that every class's group is in the document.
 func Read(r io.Reader) (*matrix.Matrix, error) {
 	var m matrix.Matrix
-	dec := json.NewDecoder(io.LimitReader(r, 1<<30))
+	head := &prefixWriter{max: headSize}
+	dec := json.NewDecoder(io.TeeReader(io.LimitReader(r, 1<<30), head))
 	if err := dec.Decode(&m); err != nil {
+		if v := headVersion(head.buf.Bytes()); v != "" && v != matrix.APIVersion {
+			return nil, versionError(v)
+		}
 		return nil, fmt.Errorf("decoding matrix: %w", err)
 	}
-	if m.Kind != matrix.Kind || m.APIVersion != matrix.APIVersion {
+	if m.Kind != matrix.Kind {
 		return nil, fmt.Errorf("not a %s %s document (apiVersion %q, kind %q)", matrix.APIVersion, matrix.Kind, m.APIVersion, m.Kind)
 	}
+	if m.APIVersion != matrix.APIVersion {
+		return nil, versionError(m.APIVersion)
+	}
+	groups := make(map[string]bool, len(m.Groups))
+	for _, g := range m.Groups {
+		groups[g.ID] = true
+	}
+	for _, row := range m.Rows {
+		for _, c := range row.Classes {
+			if c.Members > 0 && !groups[c.Group] {
+				return nil, fmt.Errorf("reading matrix: row %s class %s: its group %q is not in the document", row.ID, c.ID, c.Group)
+			}
+		}
+	}
 	return &m, nil
+}
+
+func versionError(v string) error {
+	return fmt.Errorf("matrix.json is %s; this sc8scan reads %s: re-run the scan", v, matrix.APIVersion)
+}
+
+// prefixWriter keeps the first max bytes written to it.
+type prefixWriter struct {
+	buf bytes.Buffer
+	max int
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	if room := p.max - p.buf.Len(); room > 0 {
+		p.buf.Write(b[:min(room, len(b))])
+	}
+	return len(b), nil
+}
+
+// headVersion returns the top-level apiVersion of the JSON document that
+// head begins, or "" when head does not reach it.
+func headVersion(head []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(head))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return ""
+	}
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		if k == "apiVersion" {
+			if v, err := dec.Token(); err == nil {
+				if s, ok := v.(string); ok {
+					return s
+				}
+			}
+			return ""
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return ""
+		}
+	}
+	return ""
 }
 
 func short(s matrix.Status) string {
@@ -123,8 +211,9 @@ func short(s matrix.Status) string {
 	return string(s)
 }
 
-func rowName(r matrix.Row) (string, string) {
-	return fmt.Sprintf("%s/%s", r.Source.Namespace, r.Source.Name), fmt.Sprintf("%s/%s:%d", r.Destination.Namespace, r.Destination.Service, r.Destination.Port)
+// dstName names a destination port, "ns/service:port".
+func dstName(d matrix.Destination) string {
+	return d.Namespace + "/" + d.Service + ":" + strconv.Itoa(d.Port)
 }
 
 func pct(f float64) string { return fmt.Sprintf("%.1f%%", f*100) }
@@ -142,40 +231,143 @@ func counts(c map[matrix.Status]int) string {
 	return strings.Join(parts, ", ")
 }
 
-// findings lists the cells that need attention (FAIL, ERROR, WARN), worst
-// first, one per (status, check, destination) with the first path's reason,
-// so that one cause reads once; matrix.md and matrix.csv list every cell.
-type finding struct {
-	status matrix.Status
-	check  string
-	reason string
-	paths  []string
+// plural counts n things: "1 source", "12 sources".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }
 
-func findings(m *matrix.Matrix) []finding {
-	idx := map[string]*finding{}
-	var order []string
-	for _, r := range m.Rows {
-		src, dst := rowName(r)
-		for _, c := range r.Cells {
-			if c.Status != matrix.Fail && c.Status != matrix.Error && c.Status != matrix.Warn {
-				continue
-			}
-			k := string(c.Status) + "\x00" + c.Check + "\x00" + dst
-			f := idx[k]
-			if f == nil {
-				f = &finding{status: c.Status, check: c.Check, reason: dst + ": " + c.Reason}
-				idx[k] = f
-				order = append(order, k)
-			}
-			f.paths = append(f.paths, src)
+func sources(n int) string { return plural(n, "source", "sources") }
+
+// rowSize says how many classes and sources a row has: "3 classes, 412
+// sources".
+func rowSize(r *matrix.Row) string {
+	n := 0
+	for i := range r.Classes {
+		n += r.Classes[i].Members
+	}
+	return plural(len(r.Classes), "class", "classes") + ", " + sources(n)
+}
+
+// memberNames returns up to n of the class's members as ns/Kind/name, and
+// how many it left out. It never looks past the n it names.
+func memberNames(ix *matrix.Index, c *matrix.Class, n int) ([]string, int) {
+	ms := ix.Members(c)
+	if len(ms) > n {
+		ms = ms[:n]
+	}
+	names := make([]string, len(ms))
+	for i, e := range ms {
+		names[i] = e.String()
+	}
+	return names, max(0, c.Members-len(names))
+}
+
+// memberList renders up to n of the class's members: "a, b, c and 9
+// more".
+func memberList(ix *matrix.Index, c *matrix.Class, n int) string {
+	names, more := memberNames(ix, c, n)
+	s := strings.Join(names, ", ")
+	if more > 0 {
+		if s == "" {
+			return fmt.Sprintf("%d unnamed", more)
+		}
+		s += fmt.Sprintf(" and %d more", more)
+	}
+	return s
+}
+
+// isSource reports whether check c is decided per source class (its
+// cells live in Class.Cells) rather than per destination port.
+func isSource(c matrix.Check) bool {
+	if c.Level == "" {
+		if cat, ok := matrix.CheckByID(c.ID); ok {
+			return cat.Level == matrix.LevelSource
 		}
 	}
-	out := make([]finding, 0, len(order))
-	for _, k := range order {
-		out = append(out, *idx[k])
+	return c.Level == matrix.LevelSource
+}
+
+// statusOf is the status of a cell, NOT-TESTED when there is none.
+func statusOf(c *matrix.Cell) matrix.Status {
+	if c == nil {
+		return matrix.NotTested
 	}
-	rank := map[matrix.Status]int{matrix.Fail: 0, matrix.Error: 1, matrix.Warn: 2}
-	sort.SliceStable(out, func(i, j int) bool { return rank[out[i].status] < rank[out[j].status] })
-	return out
+	return c.Status
+}
+
+// rowStatus is the status a row shows for check c: its own cell for a
+// destination check, the worst over its classes for a source check
+// (NOT-TESTED for a row without classes: emptiness is never PASS).
+func rowStatus(r *matrix.Row, c matrix.Check) matrix.Status {
+	if !isSource(c) {
+		return statusOf(r.Cell(c.ID))
+	}
+	sts := make([]matrix.Status, 0, len(r.Classes))
+	for i := range r.Classes {
+		sts = append(sts, statusOf(r.Classes[i].Cell(c.ID)))
+	}
+	return matrix.Worst(sts...)
+}
+
+// eachCell calls fn for every cell of m in matrix order: a row's cells,
+// then the cells of each of its classes; class is nil for a row's cell.
+func eachCell(m *matrix.Matrix, fn func(r *matrix.Row, class *matrix.Class, c *matrix.Cell) error) error {
+	for i := range m.Rows {
+		r := &m.Rows[i]
+		for j := range r.Cells {
+			if err := fn(r, nil, &r.Cells[j]); err != nil {
+				return err
+			}
+		}
+		for k := range r.Classes {
+			cl := &r.Classes[k]
+			for j := range cl.Cells {
+				if err := fn(r, cl, &cl.Cells[j]); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// attention lists the statuses that make a finding, worst first.
+var attention = []matrix.Status{matrix.Fail, matrix.Error, matrix.Warn}
+
+// eachFinding calls fn for every FAIL cell, then every ERROR cell, then
+// every WARN cell, each in matrix order. It holds nothing: a finding is a
+// cell, written once for its row or class however many paths share it.
+func eachFinding(m *matrix.Matrix, fn func(r *matrix.Row, class *matrix.Class, c *matrix.Cell) error) error {
+	for _, st := range attention {
+		err := eachCell(m, func(r *matrix.Row, class *matrix.Class, c *matrix.Cell) error {
+			if c.Status != st {
+				return nil
+			}
+			return fn(r, class, c)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// notTested counts the NOT-TESTED cells by reason, in order of first
+// appearance.
+func notTested(m *matrix.Matrix) ([]string, map[string]int) {
+	n := map[string]int{}
+	var order []string
+	_ = eachCell(m, func(_ *matrix.Row, _ *matrix.Class, c *matrix.Cell) error {
+		if c.Status == matrix.NotTested {
+			if n[c.Reason] == 0 {
+				order = append(order, c.Reason)
+			}
+			n[c.Reason]++
+		}
+		return nil
+	})
+	return order, n
 }

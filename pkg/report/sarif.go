@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -109,19 +108,22 @@ type sarifSuppression struct {
 
 // SARIF writes SARIF 2.1.0 for code-scanning dashboards: one rule per
 // check (its controls in properties and tags), one result per FAIL, WARN
-// and ERROR cell (level error for FAIL and ERROR, warning for WARN) with a
-// logical location naming the path (source -> destination:port), the
-// evidence document as its physical location, and the path id as a
-// fingerprint. Cells under an expired waiver carry the waiver as a
-// rejected suppression.
+// and ERROR cell of a row or a class (level error for FAIL and ERROR,
+// warning for WARN) with a logical location naming the destination port
+// and, for a class's cell, the class key, its member count and first
+// three members; the evidence document is its physical location, and the
+// row id (and class id) its fingerprints. Cells under an expired waiver
+// carry the waiver as a rejected suppression. Results are streamed; their
+// number follows rows and classes, never paths.
 func SARIF(w io.Writer, m *matrix.Matrix) error {
+	ix := matrix.NewIndex(m)
 	run := sarifRun{
 		Tool:        sarifTool{Driver: sarifDriver{Name: m.Scanner.Name, Version: m.Scanner.Version, InformationURI: "https://sc8scan.dev"}},
 		Invocations: []sarifInvocation{{ExecutionSuccessful: true, EndTimeUTC: m.GeneratedAt.UTC().Format("2006-01-02T15:04:05Z")}},
 		BaseIDs:     map[string]sarifLocation{"BUNDLE": {Description: &sarifText{"The scan bundle directory (sc8scan scan --out DIR)."}}},
 		Properties: map[string]any{"cluster": m.Cluster, "source": m.Source, "profile": m.Profile,
-			"coverage": m.Summary.Coverage, "counts": m.Summary.Counts, "status": m.Summary.Status},
-		Results: []sarifResult{},
+			"coverage": m.Summary.Coverage, "counts": m.Summary.Counts, "status": m.Summary.Status,
+			"rows": m.Summary.Rows, "classes": m.Summary.Classes, "paths": m.Summary.Paths},
 	}
 	ruleIndex := map[string]int{}
 	for i, c := range m.Checks {
@@ -133,7 +135,7 @@ func SARIF(w io.Writer, m *matrix.Matrix) error {
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{ID: c.ID, Name: sarifRuleName(c.ID),
 			ShortDescription: sarifText{c.Title}, FullDescription: sarifText{c.Description},
 			Help: sarifText{remediationOf(c.ID)},
-			Properties: map[string]any{"controls": c.Controls, "tags": tags, "evidence": c.Evidence,
+			Properties: map[string]any{"controls": c.Controls, "tags": tags, "evidence": c.Evidence, "level": c.Level,
 				"severity": string(CheckSeverity(c.ID)), "problem.severity": sarifProblemSeverity(c.ID)}})
 	}
 	artifact := map[string]int{}
@@ -148,50 +150,68 @@ func SARIF(w io.Writer, m *matrix.Matrix) error {
 		}
 		run.Artifacts = append(run.Artifacts, a)
 	}
-	for _, r := range m.Rows {
-		src, dst := rowName(r)
-		where := src + " -> " + dst
-		for _, c := range r.Cells {
+	// Every cell's check must have a rule: find out before writing.
+	err := eachCell(m, func(r *matrix.Row, cl *matrix.Class, c *matrix.Cell) error {
+		if _, ok := ruleIndex[c.Check]; !ok && needsAttention(c.Status) {
+			return fmt.Errorf("cell of unknown check %q on row %s", c.Check, r.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	results := func(emit func(any) error) error {
+		return eachCell(m, func(r *matrix.Row, cl *matrix.Class, c *matrix.Cell) error {
 			if !needsAttention(c.Status) {
-				continue
+				return nil
 			}
-			idx, ok := ruleIndex[c.Check]
-			if !ok {
-				return fmt.Errorf("cell of unknown check %q on path %s", c.Check, r.PathID)
-			}
-			level := "error"
-			if c.Status == matrix.Warn {
-				level = "warning"
-			}
-			res := sarifResult{RuleID: c.Check, RuleIndex: idx, Kind: "fail", Level: level,
-				Message:             sarifText{fmt.Sprintf("%s: %s: %s", c.Status, where, c.Reason)},
-				Fingerprints:        map[string]string{"sc8scan/path-check/v1": r.PathID + "/" + c.Check},
-				PartialFingerprints: map[string]string{"pathId/v1": r.PathID},
-				Properties: map[string]any{"status": string(c.Status), "pathId": r.PathID, "evidence": nonNil(c.Evidence),
-					"source": src, "destination": dst},
-			}
-			loc := sarifResultLoc{LogicalLocations: []sarifLogical{{Name: where,
-				FullyQualifiedName: fmt.Sprintf("%s/%s/%s/%s -> %s", m.Cluster, r.Source.Namespace, r.Source.Kind, r.Source.Name, dst), Kind: "resource"}}}
-			for _, ev := range c.Evidence {
-				if i, ok := artifact[evidenceDoc(ev)]; ok {
-					loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: sarifArtifactLocation{URI: run.Artifacts[i].Location.URI, URIBaseID: "BUNDLE", Index: &i}}
-					loc.Message = &sarifText{"evidence " + ev}
-					break
-				}
-			}
-			res.Locations = []sarifResultLoc{loc}
-			if c.Waiver != "" {
-				res.Properties["waiver"] = c.Waiver
-				if expiredWaiver(c) {
-					res.Suppressions = []sarifSuppression{{Kind: "external", Status: "rejected", Justification: "waiver " + c.Waiver}}
-				}
-			}
-			run.Results = append(run.Results, res)
+			return emit(sarifResultOf(m, ix, run.Artifacts, artifact, ruleIndex[c.Check], r, cl, c))
+		})
+	}
+	doc := sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}}
+	return writeJSON(w, &doc, jsonArray{Line: `      "results": null`, Items: results})
+}
+
+// sarifResultOf is the result of a row's cell (cl nil) or a class's.
+func sarifResultOf(m *matrix.Matrix, ix *matrix.Index, artifacts []sarifArtifact, artifact map[string]int, rule int, r *matrix.Row, cl *matrix.Class, c *matrix.Cell) sarifResult {
+	dst := dstName(r.Destination)
+	level := "error"
+	if c.Status == matrix.Warn {
+		level = "warning"
+	}
+	where, fqn, subject := dst, m.Cluster+"/"+dst, r.ID
+	props := map[string]any{"status": string(c.Status), "rowId": r.ID, "evidence": nonNil(c.Evidence), "destination": dst}
+	partial := map[string]string{"rowId/v1": r.ID}
+	if cl != nil {
+		names := memberList(ix, cl, 3)
+		where = fmt.Sprintf("%s from %s (%s: %s)", dst, sources(cl.Members), cl.Key, names)
+		fqn += "/class/" + cl.ID
+		subject = cl.ID
+		props["classId"], props["classKey"], props["members"], props["sources"] = cl.ID, cl.Key, cl.Members, names
+		partial["classId/v1"] = cl.ID
+	}
+	res := sarifResult{RuleID: c.Check, RuleIndex: rule, Kind: "fail", Level: level,
+		Message:             sarifText{fmt.Sprintf("%s: %s: %s", c.Status, where, c.Reason)},
+		Fingerprints:        map[string]string{"sc8scan/cell-check/v2": subject + "/" + c.Check},
+		PartialFingerprints: partial,
+		Properties:          props,
+	}
+	loc := sarifResultLoc{LogicalLocations: []sarifLogical{{Name: where, FullyQualifiedName: fqn, Kind: "resource"}}}
+	for _, ev := range c.Evidence {
+		if i, ok := artifact[evidenceDoc(ev)]; ok {
+			loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: sarifArtifactLocation{URI: artifacts[i].Location.URI, URIBaseID: "BUNDLE", Index: &i}}
+			loc.Message = &sarifText{"evidence " + ev}
+			break
 		}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}})
+	res.Locations = []sarifResultLoc{loc}
+	if c.Waiver != "" {
+		res.Properties["waiver"] = c.Waiver
+		if expiredWaiver(*c) {
+			res.Suppressions = []sarifSuppression{{Kind: "external", Status: "rejected", Justification: "waiver " + c.Waiver}}
+		}
+	}
+	return res
 }
 
 // sarifRuleName turns a check id into the PascalCase name SARIF rules

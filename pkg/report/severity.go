@@ -80,12 +80,6 @@ func controlNames(ids []string) string {
 	return strings.Join(out, ", ")
 }
 
-// destKey names a row's destination, "ns/service:port".
-func destKey(r matrix.Row) string {
-	_, dst := rowName(r)
-	return dst
-}
-
 // evidenceDoc returns the document id of an evidence id
 // ("probe-report#results[3]" -> "probe-report").
 func evidenceDoc(id string) string {

@@ -1,10 +1,12 @@
 package report
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/sc8scan/sc8scan/pkg/matrix"
 )
@@ -36,142 +38,170 @@ func head(check string) string {
 	return strings.ToUpper(check)
 }
 
-// Table writes the matrix for a terminal: one line per path with a short
-// status per check, then the roll-ups and the findings with their reasons.
+// term makes text from the matrix safe for a terminal: line breaks and
+// tabs become blanks, other control characters (escape sequences) '?'.
+func term(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			return ' '
+		case unicode.IsControl(r):
+			return '?'
+		}
+		return r
+	}, s)
+}
+
+// pad left-aligns s in a column of width runes.
+func pad(s string, width int) string {
+	if n := utf8.RuneCountInString(s); n < width {
+		return s + strings.Repeat(" ", width-n)
+	}
+	return s
+}
+
+// Table writes the matrix for a terminal: one line per destination port
+// with a short status per check (a destination check's own cell, a source
+// check's worst over the port's classes) and its class and source counts;
+// with ByClass one line per source class under it. Then the roll-ups and
+// the findings with their reasons. Its size follows rows and classes,
+// never paths.
 func Table(w io.Writer, m *matrix.Matrix, o Options) error {
+	bw := bufio.NewWriter(w)
+	ix := matrix.NewIndex(m)
 	paint := func(s matrix.Status, text string) string {
 		if !o.Color {
 			return text
 		}
 		return colors[s] + text + reset
 	}
-	fmt.Fprintf(w, "SC-8 matrix for %s (%s), profile %s, %d paths\n", m.Cluster, m.Source, m.Profile, len(m.Rows))
-	if !o.ByPath {
-		fmt.Fprintln(w, "One line per destination; each column is the worst status over the paths to it (--by-path for every path).")
-	}
-	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	if o.ByPath {
-		pathTable(tw, m, o, paint)
+	s := m.Summary
+	fmt.Fprintf(bw, "SC-8 matrix for %s (%s), profile %s: %s, %s, %s\n", term(m.Cluster), term(m.Source), term(m.Profile),
+		plural(s.Rows, "destination port", "destination ports"), plural(s.Classes, "source class", "source classes"), plural(s.Paths, "path", "paths"))
+	if o.ByClass {
+		fmt.Fprintln(bw, "One line per destination port with its destination checks, then one per source class under it with its source checks; every source of a class shares its cells.")
 	} else {
-		destinationTable(tw, m, o, paint)
+		fmt.Fprintln(bw, "One line per destination port: destination checks are decided once per port, a source check shows the worst over the port's source classes (--by-class for every class).")
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintln(w, "\nColumns:")
+	fmt.Fprintln(bw)
+	tableLines(bw, m, o, paint)
+
+	fmt.Fprintln(bw, "\nColumns:")
 	for _, c := range m.Checks {
-		fmt.Fprintf(w, "  %-7s %s (%s)\n", head(c.ID), c.Title, strings.Join(c.Controls, ", "))
-	}
-	fmt.Fprintln(w, "\nControl objectives:")
-	for _, r := range m.Summary.ByControl {
-		fmt.Fprintf(w, "  %-7s %s  %s\n", r.ID, paint(r.Status, fmt.Sprintf("%-10s", r.Status)), counts(r.Counts))
-	}
-	fmt.Fprintf(w, "\nCoverage: %s of applicable cells rest on evidence (%d of %d applicable cells tested, %d cells in all)\n", pct(m.Summary.Coverage), m.Summary.Tested, m.Summary.Applicable, m.Summary.Cells)
-	fmt.Fprintf(w, "Overall: %s  (%s)\n", paint(m.Summary.Status, string(m.Summary.Status)), counts(m.Summary.Counts))
-	if fs := findings(m); len(fs) > 0 {
-		fmt.Fprintln(w, "\nFindings:")
-		for _, f := range fs {
-			fmt.Fprintf(w, "  %s %s %s\n      from %s\n", paint(f.status, fmt.Sprintf("%-5s", short(f.status))), head(f.check), f.reason, pathList(f.paths))
+		level := "per destination port"
+		if isSource(c) {
+			level = "per source class"
 		}
+		fmt.Fprintf(bw, "  %-7s %s (%s; %s)\n", head(c.ID), c.Title, strings.Join(c.Controls, ", "), level)
 	}
+	fmt.Fprintln(bw, "\nControl objectives:")
+	for _, r := range s.ByControl {
+		fmt.Fprintf(bw, "  %-7s %s  %s\n", r.ID, paint(r.Status, fmt.Sprintf("%-10s", r.Status)), counts(r.Counts))
+	}
+	fmt.Fprintf(bw, "\nCoverage: %s of applicable cells rest on evidence (%d of %d applicable cells tested, %d cells in all)\n", pct(s.Coverage), s.Tested, s.Applicable, s.Cells)
+	fmt.Fprintf(bw, "Overall: %s  (%s)\n", paint(s.Status, string(s.Status)), counts(s.Counts))
+	n := 0
+	_ = eachFinding(m, func(r *matrix.Row, class *matrix.Class, c *matrix.Cell) error {
+		if n == 0 {
+			fmt.Fprintln(bw, "\nFindings:")
+		}
+		n++
+		fmt.Fprintf(bw, "  %s %-6s %s: %s\n", paint(c.Status, fmt.Sprintf("%-5s", short(c.Status))), head(c.Check), term(dstName(r.Destination)), term(c.Reason))
+		if class != nil {
+			fmt.Fprintf(bw, "      from %s (%s): %s\n", sources(class.Members), term(class.Key), term(memberList(ix, class, 3)))
+		}
+		return nil
+	})
 	for _, wv := range m.Waivers {
 		state := "applied"
 		if wv.Expired {
 			state = "EXPIRED"
 		}
-		fmt.Fprintf(w, "\nWaiver %s (%s, until %s, approved by %s): %d cells\n", wv.ID, state, wv.Expires.Format("2006-01-02"), wv.Approver, wv.Cells)
+		fmt.Fprintf(bw, "\nWaiver %s (%s, until %s, approved by %s): %d cells\n", term(wv.ID), state, wv.Expires.Format("2006-01-02"), term(wv.Approver), wv.Cells)
 	}
 	if len(m.Problems) > 0 {
-		fmt.Fprintf(w, "\nInput problems (%d):\n", len(m.Problems))
+		fmt.Fprintf(bw, "\nInput problems (%d):\n", len(m.Problems))
 		for i, p := range m.Problems {
 			if i == 20 {
-				fmt.Fprintf(w, "  ... %d more (see matrix.json)\n", len(m.Problems)-i)
+				fmt.Fprintf(bw, "  ... %d more (see matrix.json)\n", len(m.Problems)-i)
 				break
 			}
-			fmt.Fprintf(w, "  %s\n", p)
+			fmt.Fprintf(bw, "  %s\n", term(p))
 		}
 	}
-	return nil
+	return bw.Flush()
 }
 
-func pathTable(tw io.Writer, m *matrix.Matrix, o Options, paint func(matrix.Status, string) string) {
-	hdr := []string{"SOURCE", "DESTINATION"}
-	for _, c := range m.Checks {
-		hdr = append(hdr, head(c.ID))
+// tableLines writes the matrix lines. Column widths are measured first
+// over the rows and classes shown, so that lines stream out aligned
+// (colour codes do not count).
+func tableLines(w io.Writer, m *matrix.Matrix, o Options, paint func(matrix.Status, string) string) {
+	shown := len(m.Rows)
+	if o.MaxRows > 0 && o.MaxRows < shown {
+		shown = o.MaxRows
 	}
-	hdr = append(hdr, "PATH")
-	fmt.Fprintln(tw, strings.Join(hdr, "\t"))
-	for i, r := range m.Rows {
-		if o.MaxRows > 0 && i >= o.MaxRows {
-			fmt.Fprintf(tw, "... %d more rows (see matrix.csv)\n", len(m.Rows)-i)
-			break
-		}
-		src, dst := rowName(r)
-		cols := []string{src, dst}
-		for _, c := range m.Checks {
-			st := matrix.NotTested
-			if cell := r.Cell(c.ID); cell != nil {
-				st = cell.Status
+	const classIndent = "  class "
+	dstW, srcW := len("DESTINATION"), len("SOURCES")
+	for i := range m.Rows[:shown] {
+		r := &m.Rows[i]
+		dstW = max(dstW, utf8.RuneCountInString(term(dstName(r.Destination))))
+		srcW = max(srcW, len(rowSize(r)))
+		if o.ByClass {
+			dstW = max(dstW, len(classIndent)+8)
+			for j := range r.Classes {
+				srcW = max(srcW, len(sources(r.Classes[j].Members)))
 			}
-			cols = append(cols, paint(st, short(st)))
 		}
-		cols = append(cols, paint(r.Status, short(r.Status)))
-		fmt.Fprintln(tw, strings.Join(cols, "\t"))
 	}
-}
-
-// destinationTable prints one line per destination port: each check shows
-// the worst status over every path (source) to it.
-func destinationTable(tw io.Writer, m *matrix.Matrix, o Options, paint func(matrix.Status, string) string) {
-	type group struct {
-		dst     string
-		sources int
-		worst   map[string][]matrix.Status
-		row     []matrix.Status
-	}
-	var order []string
-	groups := map[string]*group{}
-	for _, r := range m.Rows {
-		_, dst := rowName(r)
-		g := groups[dst]
-		if g == nil {
-			g = &group{dst: dst, worst: map[string][]matrix.Status{}}
-			groups[dst] = g
-			order = append(order, dst)
-		}
-		g.sources++
-		for _, c := range r.Cells {
-			g.worst[c.Check] = append(g.worst[c.Check], c.Status)
-		}
-		g.row = append(g.row, r.Status)
-	}
-	hdr := []string{"DESTINATION", "SOURCES"}
-	for _, c := range m.Checks {
-		hdr = append(hdr, head(c.ID))
+	widths := make([]int, len(m.Checks))
+	hdr := []string{pad("DESTINATION", dstW), pad("SOURCES", srcW)}
+	for i, c := range m.Checks {
+		widths[i] = max(len(head(c.ID)), 4)
+		hdr = append(hdr, pad(head(c.ID), widths[i]))
 	}
 	hdr = append(hdr, "WORST")
-	fmt.Fprintln(tw, strings.Join(hdr, "\t"))
-	for i, k := range order {
-		if o.MaxRows > 0 && i >= o.MaxRows {
-			fmt.Fprintf(tw, "... %d more destinations (see matrix.csv)\n", len(order)-i)
-			break
+	if o.ByClass {
+		hdr[len(hdr)-1] = pad("WORST", 5)
+		hdr = append(hdr, "CLASS")
+	}
+	line := func(cols []string) { fmt.Fprintln(w, strings.TrimRight(strings.Join(cols, "  "), " ")) }
+	line(hdr)
+	cell := func(st matrix.Status, width int) string {
+		return paint(st, short(st)) + strings.Repeat(" ", max(0, width-len(short(st))))
+	}
+	for i := range m.Rows[:shown] {
+		r := &m.Rows[i]
+		cols := []string{pad(term(dstName(r.Destination)), dstW), pad(rowSize(r), srcW)}
+		for k, c := range m.Checks {
+			cols = append(cols, cell(rowStatus(r, c), widths[k]))
 		}
-		g := groups[k]
-		cols := []string{g.dst, fmt.Sprint(g.sources)}
-		for _, c := range m.Checks {
-			st := matrix.Worst(g.worst[c.ID]...)
-			cols = append(cols, paint(st, short(st)))
+		cols = append(cols, paint(r.Status, short(r.Status)))
+		line(cols)
+		if !o.ByClass {
+			continue
 		}
-		st := matrix.Worst(g.row...)
-		cols = append(cols, paint(st, short(st)))
-		fmt.Fprintln(tw, strings.Join(cols, "\t"))
+		for j := range r.Classes {
+			cl := &r.Classes[j]
+			cols := []string{pad(classIndent+shortID(cl.ID), dstW), pad(sources(cl.Members), srcW)}
+			for k, c := range m.Checks {
+				if !isSource(c) {
+					cols = append(cols, pad("-", widths[k]))
+					continue
+				}
+				cols = append(cols, cell(statusOf(cl.Cell(c.ID)), widths[k]))
+			}
+			cols = append(cols, cell(cl.Status, 5), term(cl.Key))
+			line(cols)
+		}
+	}
+	if shown < len(m.Rows) {
+		fmt.Fprintf(w, "... %d more destination ports (see matrix.csv)\n", len(m.Rows)-shown)
 	}
 }
 
-func pathList(ps []string) string {
-	if len(ps) <= 3 {
-		return strings.Join(ps, ", ")
+func shortID(id string) string {
+	if len(id) > 8 {
+		return id[:8]
 	}
-	return strings.Join(ps[:3], ", ") + fmt.Sprintf(" and %d more sources", len(ps)-3)
+	return id
 }

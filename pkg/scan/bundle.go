@@ -1,11 +1,13 @@
 package scan
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -23,12 +25,26 @@ func WriteBundle(dir string, res *Result, formats []string) ([]string, error) {
 		return nil, fmt.Errorf("creating bundle: %w", err)
 	}
 	sums := map[string]string{}
-	write := func(rel string, data []byte) error {
-		sum := sha256.Sum256(data)
-		sums[rel] = hex.EncodeToString(sum[:])
-		if err := os.WriteFile(filepath.Join(dir, rel), data, 0o644); err != nil {
+	// write streams one file through its hash: nothing is held whole
+	// beyond what the encoder needs.
+	write := func(rel string, fill func(io.Writer) error) error {
+		f, err := os.Create(filepath.Join(dir, rel))
+		if err != nil {
 			return fmt.Errorf("writing %s: %w", rel, err)
 		}
+		h := sha256.New()
+		bw := bufio.NewWriterSize(io.MultiWriter(f, h), 1<<16)
+		err = fill(bw)
+		if err == nil {
+			err = bw.Flush()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("writing %s: %w", rel, err)
+		}
+		sums[rel] = hex.EncodeToString(h.Sum(nil))
 		return nil
 	}
 	docs := map[string]any{}
@@ -46,11 +62,12 @@ func WriteBundle(dir string, res *Result, formats []string) ([]string, error) {
 	}
 	docs["inventory"] = res.Inventory
 	for id, doc := range docs {
-		data, err := json.MarshalIndent(doc, "", "  ")
+		err := write("evidence/"+id+".json", func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", " ")
+			return enc.Encode(doc)
+		})
 		if err != nil {
-			return nil, fmt.Errorf("encoding %s: %w", id, err)
-		}
-		if err := write("evidence/"+id+".json", append(data, '\n')); err != nil {
 			return nil, err
 		}
 	}
@@ -59,11 +76,8 @@ func WriteBundle(dir string, res *Result, formats []string) ([]string, error) {
 		m.Evidence[i].SHA256 = sums[m.Evidence[i].File]
 	}
 	for _, f := range formats {
-		var buf bytes.Buffer
-		if err := report.Render(&buf, m, f, report.Options{}); err != nil {
-			return nil, err
-		}
-		if err := write(report.FileName(f), buf.Bytes()); err != nil {
+		err := write(report.FileName(f), func(w io.Writer) error { return report.Render(w, m, f, report.Options{}) })
+		if err != nil {
 			return nil, err
 		}
 	}

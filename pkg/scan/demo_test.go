@@ -62,14 +62,40 @@ func TestDemo(t *testing.T) {
 		{"shop/frontend", "auth/idp:8443", matrix.CheckServerCertificate, matrix.NotTested, "needs an in-mesh vantage"},
 		{"shop/frontend", "auth/idp:8443", matrix.CheckClientCertificate, matrix.NotTested, "needs an in-mesh vantage"},
 	})
+	// One row per destination port; under each, classes that hold every
+	// workload once; far fewer classes than paths.
+	if len(m.Rows) != res.Inventory.TCPPorts() || m.Summary.Paths != res.Inventory.PathCount() || m.Summary.Classes*3 > m.Summary.Paths {
+		t.Errorf("%d rows for %d TCP ports; %d classes for %d paths (inventory %d)", len(m.Rows), res.Inventory.TCPPorts(), m.Summary.Classes, m.Summary.Paths, res.Inventory.PathCount())
+	}
+	ix := matrix.NewIndex(m)
 	for _, r := range m.Rows {
-		for _, c := range r.Cells {
+		all := append([]matrix.Cell(nil), r.Cells...)
+		members := 0
+		for i := range r.Classes {
+			c := &r.Classes[i]
+			all = append(all, c.Cells...)
+			if len(ix.Members(c)) != c.Members || c.Members == 0 {
+				t.Errorf("%s class %q: %d members listed, %d counted", r.ID, c.Key, len(ix.Members(c)), c.Members)
+			}
+			members += c.Members
+		}
+		if members != len(res.Inventory.Workloads) {
+			t.Errorf("%s:%d: classes hold %d sources, want every workload (%d)", r.Destination.Service, r.Destination.Port, members, len(res.Inventory.Workloads))
+		}
+		for _, c := range all {
 			if c.Reason == "" {
-				t.Errorf("%s %s: no reason", r.PathID, c.Check)
+				t.Errorf("%s %s: no reason", r.ID, c.Check)
 			}
 			if c.Status == matrix.Pass && len(c.Evidence) == 0 {
-				t.Errorf("%s %s: PASS without evidence", r.PathID, c.Check)
+				t.Errorf("%s %s: PASS without evidence", r.ID, c.Check)
 			}
+		}
+	}
+	// A destination check is decided once for the port: every source
+	// sees the same cell.
+	for _, src := range []string{"shop/frontend", "monitoring/prometheus", "payments/ledger"} {
+		if c := findCell(t, m, src, "data/redis:6379", matrix.CheckPlaintextRefused); c.Status != matrix.Fail {
+			t.Errorf("%s -> data/redis:6379 plaintext-refused = %s", src, c.Status)
 		}
 	}
 
@@ -107,11 +133,6 @@ func TestDemo(t *testing.T) {
 			t.Errorf("%s holds a private key", f)
 		}
 	}
-}
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }
 
 func contains(list []string, s string) bool {
@@ -239,13 +260,22 @@ func expectCells(t *testing.T, m *matrix.Matrix, wants []cellWant) {
 // "ns/service:port").
 func findCell(t *testing.T, m *matrix.Matrix, src, dst, check string) *matrix.Cell {
 	t.Helper()
-	for i := range m.Rows {
-		r := &m.Rows[i]
-		d := r.Destination.Namespace + "/" + r.Destination.Service + ":" + itoa(r.Destination.Port)
-		if r.Source.Namespace+"/"+r.Source.Name == src && d == dst {
-			return r.Cell(check)
-		}
+	f, err := matrix.ParseFilter(src, dst)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("no row %s -> %s", src, dst)
+	var found []matrix.Path
+	matrix.NewIndex(m).Paths(f, func(p matrix.Path) error { found = append(found, p); return nil })
+	if len(found) != 1 {
+		t.Fatalf("%d paths %s -> %s, want 1", len(found), src, dst)
+	}
+	p := found[0]
+	if c := p.Row.Cell(check); c != nil {
+		return c
+	}
+	if c := p.Class.Cell(check); c != nil {
+		return c
+	}
+	t.Fatalf("no cell %s on %s -> %s", check, src, dst)
 	return nil
 }

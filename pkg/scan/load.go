@@ -40,8 +40,12 @@ func LoadEvidence(path string, p *Preloaded) error {
 	if err := json.Unmarshal(data, &h); err != nil {
 		return fmt.Errorf("reading evidence %s: %w", path, err)
 	}
-	if h.APIVersion != evidence.APIVersion {
-		return fmt.Errorf("reading evidence %s: apiVersion %q, want %q", path, h.APIVersion, evidence.APIVersion)
+	want := evidence.APIVersion
+	if h.Kind == evidence.KindPolicyReport {
+		want = evidence.PolicyAPIVersion
+	}
+	if h.APIVersion != want {
+		return fmt.Errorf("reading evidence %s: %s apiVersion %q, want %q", path, h.Kind, h.APIVersion, want)
 	}
 	var target any
 	switch h.Kind {

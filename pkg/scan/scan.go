@@ -58,7 +58,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	log.Info("discovered", "workloads", len(inv.Workloads), "services", len(inv.Services), "paths", len(inv.Paths), "problems", len(inv.Problems), "took", since(start))
+	log.Info("discovered", "workloads", len(inv.Workloads), "services", len(inv.Services), "tcpPorts", inv.TCPPorts(), "paths", inv.PathCount(), "problems", len(inv.Problems), "took", since(start))
 
 	ev := evaluate.Evidence{Skipped: map[string]string{}, Unprobed: map[string]string{}}
 	g := gatherer{o: o, inv: inv, log: log, ev: &ev, now: now}
@@ -76,7 +76,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	log.Info("evaluated", "rows", len(m.Rows), "status", m.Summary.Status, "coverage", fmt.Sprintf("%.1f%%", 100*m.Summary.Coverage), "took", since(start))
+	log.Info("evaluated", "rows", len(m.Rows), "classes", m.Summary.Classes, "status", m.Summary.Status, "coverage", fmt.Sprintf("%.1f%%", 100*m.Summary.Coverage), "took", since(start))
 	return &Result{Inventory: inv, Evidence: ev, Matrix: m}, nil
 }
 
@@ -107,7 +107,7 @@ func (g *gatherer) policy() {
 		return
 	}
 	g.ev.Policy = rep
-	g.log.Info("predicted mesh policy", "paths", len(rep.Paths), "findings", len(rep.Findings), "took", since(start))
+	g.log.Info("predicted mesh policy", "ports", len(rep.Ports), "groups", len(rep.Groups), "findings", len(rep.Findings), "took", since(start))
 }
 
 func (g *gatherer) flows(ctx context.Context) error {

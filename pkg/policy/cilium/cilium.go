@@ -83,21 +83,60 @@ func (e *Engine) Annotate(p inventory.Path, pp *evidence.PolicyPath) {
 	if !e.Enabled() {
 		return
 	}
-	if e.ztunnel && e.nsLabels[p.Source.Namespace][labelMTLS] == "true" && e.nsLabels[p.Destination.Namespace][labelMTLS] == "true" {
-		pp.Network = &evidence.NetworkEncryption{Kind: "ztunnel", Policy: e.policy, CrossNode: true, SameNode: true}
-		pp.Reasons = append(pp.Reasons, fmt.Sprintf("Cilium ztunnel mode (%s) enrols both namespaces (%s=true): TCP between their pods is mTLS over HBONE whatever the mesh layer says", e.policy, labelMTLS))
-		return
+	pp.Network, pp.Reasons = e.annotate(p.Source.Namespace, e.Nodes([]inventory.WorkloadRef{p.Source}), p.Destination, pp.Reasons)
+}
+
+// Nodes counts the pods of the workloads per node, for AnnotateClass;
+// pods on unknown nodes are not counted. It is nil when Cilium encrypts
+// nothing.
+func (e *Engine) Nodes(ws []inventory.WorkloadRef) map[string]int {
+	if !e.Enabled() {
+		return nil
+	}
+	out := map[string]int{}
+	for _, w := range ws {
+		for _, p := range e.byOwner[w] {
+			if p.Node != "" {
+				out[p.Node]++
+			}
+		}
+	}
+	return out
+}
+
+// AnnotateClass is Annotate for a class of clients in one namespace
+// whose pods are spread over nodes as Nodes counted: the pod pairs are
+// counted from the two histograms, never pair by pair.
+func (e *Engine) AnnotateClass(namespace string, nodes map[string]int, dst inventory.ServiceRef, reasons []string) (*evidence.NetworkEncryption, []string) {
+	if !e.Enabled() {
+		return nil, reasons
+	}
+	return e.annotate(namespace, nodes, dst, reasons)
+}
+
+// ZtunnelKey says what of a client namespace Cilium's ztunnel mode
+// depends on, for grouping clients.
+func (e *Engine) ZtunnelKey(namespace string) string {
+	if e.ztunnel && e.nsLabels[namespace][labelMTLS] == "true" {
+		return "ztunnel"
+	}
+	return ""
+}
+
+func (e *Engine) annotate(srcNS string, srcNodes map[string]int, dstRef inventory.ServiceRef, reasons []string) (*evidence.NetworkEncryption, []string) {
+	if e.ztunnel && e.nsLabels[srcNS][labelMTLS] == "true" && e.nsLabels[dstRef.Namespace][labelMTLS] == "true" {
+		reasons = append(reasons, fmt.Sprintf("Cilium ztunnel mode (%s) enrols both namespaces (%s=true): TCP between their pods is mTLS over HBONE whatever the mesh layer says", e.policy, labelMTLS))
+		return &evidence.NetworkEncryption{Kind: "ztunnel", Policy: e.policy, CrossNode: true, SameNode: true}, reasons
 	}
 	if e.kind == "" {
-		return
+		return nil, reasons
 	}
 	n := &evidence.NetworkEncryption{Kind: e.kind, Policy: e.policy, CrossNode: true}
-	src := e.byOwner[p.Source]
 	var dst []*inventory.Pod
-	if i, ok := e.svc[p.Destination]; ok {
+	if i, ok := e.svc[dstRef]; ok {
 		seen := map[string]bool{}
 		for _, ep := range e.inv.Services[i].Endpoints {
-			if pod := e.pods[inventory.ServiceRef{Namespace: p.Destination.Namespace, Name: ep.Pod}]; pod != nil && !seen[pod.Name] {
+			if pod := e.pods[inventory.ServiceRef{Namespace: dstRef.Namespace, Name: ep.Pod}]; pod != nil && !seen[pod.Name] {
 				seen[pod.Name] = true
 				dst = append(dst, pod)
 			}
@@ -108,25 +147,25 @@ func (e *Engine) Annotate(p inventory.Path, pp *evidence.PolicyPath) {
 			}
 		}
 	}
-	for _, s := range src {
-		for _, d := range dst {
-			if s.Node == "" || d.Node == "" {
-				continue
-			}
-			n.PodPairs++
-			if s.Node == d.Node {
-				n.SameNodePairs++
-			}
-		}
+	known := 0
+	for _, c := range srcNodes {
+		known += c
 	}
-	pp.Network = n
+	for _, d := range dst {
+		if d.Node == "" {
+			continue
+		}
+		n.PodPairs += known
+		n.SameNodePairs += srcNodes[d.Node]
+	}
 	name := map[string]string{"wireguard": "WireGuard", "ipsec": "IPsec"}[e.kind]
 	switch {
 	case n.PodPairs == 0:
-		pp.Reasons = append(pp.Reasons, fmt.Sprintf("Cilium %s (%s) encrypts pod traffic between nodes but not between pods on one node; the pods' nodes are not known, so whether this path stays on one node is unknown", name, e.policy))
+		reasons = append(reasons, fmt.Sprintf("Cilium %s (%s) encrypts pod traffic between nodes but not between pods on one node; the pods' nodes are not known, so whether this traffic stays on one node is unknown", name, e.policy))
 	case n.SameNodePairs == 0:
-		pp.Reasons = append(pp.Reasons, fmt.Sprintf("Cilium %s (%s) encrypts this path's traffic: its %d known pod pairs are on different nodes", name, e.policy, n.PodPairs))
+		reasons = append(reasons, fmt.Sprintf("Cilium %s (%s) encrypts this traffic: its %d known pod pairs are on different nodes", name, e.policy, n.PodPairs))
 	default:
-		pp.Reasons = append(pp.Reasons, fmt.Sprintf("Cilium %s (%s) encrypts pod traffic between nodes only: %d of this path's %d pod pairs share a node and travel unencrypted", name, e.policy, n.SameNodePairs, n.PodPairs))
+		reasons = append(reasons, fmt.Sprintf("Cilium %s (%s) encrypts pod traffic between nodes only: %d of its %d known pod pairs share a node and travel unencrypted", name, e.policy, n.SameNodePairs, n.PodPairs))
 	}
+	return n, reasons
 }

@@ -45,7 +45,7 @@ func TestCiliumCases(t *testing.T) {
 		reason   string
 	}{
 		{"35 WireGuard: one pair crosses nodes, one does not", `{"data":{"enable-wireguard":"true"}}`, nil,
-			&evidence.NetworkEncryption{Kind: "wireguard", Policy: "kube-system/cilium-config", CrossNode: true, PodPairs: 2, SameNodePairs: 1}, "1 of this path's 2 pod pairs share a node"},
+			&evidence.NetworkEncryption{Kind: "wireguard", Policy: "kube-system/cilium-config", CrossNode: true, PodPairs: 2, SameNodePairs: 1}, "1 of its 2 known pod pairs share a node"},
 		{"IPsec", `{"data":{"enable-ipsec":"true"}}`, nil,
 			&evidence.NetworkEncryption{Kind: "ipsec", Policy: "kube-system/cilium-config", CrossNode: true, PodPairs: 2, SameNodePairs: 1}, "IPsec"},
 		{"ztunnel with both namespaces enrolled", `{"data":{"enable-ztunnel":"true"}}`, map[string]string{"io.cilium/mtls-enabled": "true"},

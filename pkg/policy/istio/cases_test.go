@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sc8scan/sc8scan/pkg/inventory"
+	"github.com/sc8scan/sc8scan/pkg/policy/policytest"
 )
 
 // result is the part of an outcome the cases pin down.
@@ -524,6 +525,21 @@ func TestPolicyCases(t *testing.T) {
 						t.Errorf("%s -> %s:%d: empty reason", c.from, c.to, c.port)
 					}
 				}
+			}
+		})
+	}
+}
+
+// TestClassesOverPolicyCases runs the class grouping over every case's
+// world (workload-selected DestinationRules and Sidecars, subsets,
+// gateways, ambient): each path's own prediction must equal its class's.
+func TestClassesOverPolicyCases(t *testing.T) {
+	for _, tc := range policyCases {
+		t.Run(tc.name, func(t *testing.T) {
+			w, _ := tc.run(t)
+			_, _, problems := policytest.AgreeWithEveryPath(&w.inv)
+			for _, p := range problems {
+				t.Error(p)
 			}
 		})
 	}

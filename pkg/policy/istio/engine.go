@@ -1046,15 +1046,6 @@ func isGateway(labels map[string]string) bool {
 	return managed || api
 }
 
-// Report evaluates every path of the inventory.
-func (e *Engine) Report() []evidence.PolicyPath {
-	out := make([]evidence.PolicyPath, 0, len(e.inv.Paths))
-	for _, p := range e.inv.Paths {
-		out = append(out, e.PredictPath(p))
-	}
-	return out
-}
-
 // PredictPath evaluates one path of the inventory.
 func (e *Engine) PredictPath(p inventory.Path) evidence.PolicyPath {
 	pp, _ := e.PredictPathKinds(p)

@@ -138,14 +138,14 @@ func (e *Engine) Predict(p inventory.Path) evidence.PolicyPath {
 	case clientMeshed && inPorts(src.PodAnnotations[annSkipOutbound], p.Port.Port):
 		pp.Source.Mesh = inventory.MeshSidecar
 		pp.Client = evidence.PolicySide{Mode: "DISABLE", Policy: "annotation " + annSkipOutbound}
-		pp.Reasons = append(pp.Reasons, fmt.Sprintf("client %s runs the Linkerd proxy but skips outbound port %d (%s): that traffic bypasses the proxy and is never mTLS", p.Source, p.Port.Port, annSkipOutbound))
+		pp.Reasons = append(pp.Reasons, fmt.Sprintf("the client runs the Linkerd proxy but skips outbound port %d (%s): that traffic bypasses the proxy and is never mTLS", p.Port.Port, annSkipOutbound))
 		sendsMTLS = false
 	case clientMeshed:
 		pp.Source.Mesh = inventory.MeshSidecar
 		pp.Client = evidence.PolicySide{Mode: "AUTO", Policy: "linkerd"}
-		pp.Reasons = append(pp.Reasons, fmt.Sprintf("client %s runs the Linkerd proxy, which mTLSes all TCP to meshed destinations", p.Source))
+		pp.Reasons = append(pp.Reasons, "the client runs the Linkerd proxy, which mTLSes all TCP to meshed destinations")
 	default:
-		pp.Reasons = append(pp.Reasons, fmt.Sprintf("client %s has no Linkerd proxy: it sends what the application sends (plaintext at the mesh layer)", p.Source))
+		pp.Reasons = append(pp.Reasons, "the client has no Linkerd proxy: it sends what the application sends (plaintext at the mesh layer)")
 	}
 	backends := e.backends(p.Destination)
 	if len(backends) == 0 {
@@ -226,6 +226,34 @@ func inPorts(list string, port int32) bool {
 			}
 		}
 		if int(port) >= a && int(port) <= b {
+			return true
+		}
+	}
+	return false
+}
+
+// ClientKey returns what of a client workload Linkerd's predictions
+// depend on: whether it runs the proxy and which outbound ports it skips.
+// Clients with the same key get the same prediction for every port.
+func (e *Engine) ClientKey(ref inventory.WorkloadRef) string {
+	w := e.workload(ref)
+	if w == nil || !e.Meshed(w) {
+		return "unmeshed"
+	}
+	return "meshed\x00" + w.PodAnnotations[annSkipOutbound]
+}
+
+// ClientMeshed reports whether the workload runs the Linkerd proxy.
+func (e *Engine) ClientMeshed(ref inventory.WorkloadRef) bool {
+	w := e.workload(ref)
+	return w != nil && e.Meshed(w)
+}
+
+// ServerMeshed reports whether a workload behind the Service runs the
+// Linkerd proxy. Applies(p) is ClientMeshed(source) || ServerMeshed(dest).
+func (e *Engine) ServerMeshed(ref inventory.ServiceRef) bool {
+	for _, w := range e.backends(ref) {
+		if e.Meshed(w) {
 			return true
 		}
 	}
