@@ -70,6 +70,14 @@ func Probe(ctx context.Context, dial func(context.Context) (net.Conn, error), hi
 		}
 		b, err := ask(ctx, dial, req, host, wait)
 		var de *dialError
+		if errors.As(err, &de) && errors.Is(de.err, syscall.ECONNRESET) {
+			// The handshake completed and the peer's reset arrived before
+			// the dial returned: an answer, the same as a reset after it.
+			r.Attempts = append(r.Attempts, fmt.Sprintf("%s: %v", req, err))
+			closed++
+			resets++
+			continue
+		}
 		if errors.As(err, &de) {
 			r.DialErr = de.err
 			r.Attempts = append(r.Attempts, fmt.Sprintf("%s: %v", req, err))

@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -86,5 +88,24 @@ func TestProbe(t *testing.T) {
 		if d := time.Since(start); d > 2500*time.Millisecond {
 			t.Errorf("%s: took %s", c.name, d)
 		}
+	}
+}
+
+// A reset that reaches the socket before the dial returns is the peer's
+// answer, not a failure to connect: it counts towards Reset, and a refused
+// connection does not.
+func TestResetWhileDialling(t *testing.T) {
+	dialErr := func(errno syscall.Errno) func(context.Context) (net.Conn, error) {
+		return func(context.Context) (net.Conn, error) {
+			return nil, &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", errno)}
+		}
+	}
+	r := Probe(context.Background(), dialErr(syscall.ECONNRESET), "", "127.0.0.1", 100*time.Millisecond)
+	if !r.Reset || !r.Closed || r.DialErr != nil || r.Accepted {
+		t.Errorf("reset while dialling: %+v", r)
+	}
+	r = Probe(context.Background(), dialErr(syscall.ECONNREFUSED), "", "127.0.0.1", 100*time.Millisecond)
+	if r.Reset || r.DialErr == nil {
+		t.Errorf("refused: %+v", r)
 	}
 }
