@@ -56,6 +56,9 @@ type htmlPage struct {
 	Listed     int
 	// Findings says whether any finding was written.
 	Findings bool
+	// FindingsListed is how many findings of a check and status are
+	// listed in full.
+	FindingsListed int
 }
 
 type htmlCount struct {
@@ -122,7 +125,7 @@ type htmlWaiver struct {
 func HTML(w io.Writer, m *matrix.Matrix) error {
 	bw := bufio.NewWriter(w)
 	ix := matrix.NewIndex(m)
-	p := htmlPage{M: m, Generated: m.GeneratedAt.UTC().Format("2006-01-02 15:04:05 UTC"), Coverage: pct(m.Summary.Coverage), Listed: listed}
+	p := htmlPage{M: m, Generated: m.GeneratedAt.UTC().Format("2006-01-02 15:04:05 UTC"), Coverage: pct(m.Summary.Coverage), Listed: listed, FindingsListed: findingsListed}
 	for _, s := range matrix.Statuses {
 		p.Statuses = append(p.Statuses, htmlCount{Status: s, Label: string(s), N: m.Summary.Counts[s]})
 	}
@@ -155,9 +158,13 @@ func HTML(w io.Writer, m *matrix.Matrix) error {
 	if err := htmlTemplate.ExecuteTemplate(bw, "head", p); err != nil {
 		return err
 	}
+	skipped := notRun(m)
 	cell := func(check string, c *matrix.Cell) htmlCell {
 		if c == nil {
 			return htmlCell{Status: matrix.NotTested, Title: check + ": no cell"}
+		}
+		if _, ok := skipped[check]; ok {
+			return htmlCell{Status: c.Status, Title: check + " did not run in this scan (see Not tested)"}
 		}
 		return htmlCell{Status: c.Status, Title: fmt.Sprintf("%s %s: %s", check, c.Status, c.Reason)}
 	}
@@ -191,7 +198,7 @@ func HTML(w io.Writer, m *matrix.Matrix) error {
 	if err := htmlTemplate.ExecuteTemplate(bw, "mid", p); err != nil {
 		return err
 	}
-	err := eachFinding(m, func(r *matrix.Row, cl *matrix.Class, c *matrix.Cell) error {
+	err := eachListedFinding(m, findingsListed, func(r *matrix.Row, cl *matrix.Class, c *matrix.Cell) error {
 		p.Findings = true
 		f := htmlFinding{Status: c.Status, Check: c.Check, Destination: dstName(r.Destination), RowID: r.ID,
 			Reason: c.Reason, Evidence: strings.Join(c.Evidence, ", "), Waiver: c.Waiver}
@@ -199,6 +206,8 @@ func HTML(w io.Writer, m *matrix.Matrix) error {
 			f.Class, f.ClassID, f.Key, f.Sources = true, cl.ID, cl.Key, sources(cl.Members)
 		}
 		return htmlTemplate.ExecuteTemplate(bw, "finding", f)
+	}, func(check string, st matrix.Status, more int) error {
+		return htmlTemplate.ExecuteTemplate(bw, "more", htmlMore{Status: st, Check: check, N: more})
 	})
 	if err != nil {
 		return err
@@ -207,4 +216,12 @@ func HTML(w io.Writer, m *matrix.Matrix) error {
 		return err
 	}
 	return bw.Flush()
+}
+
+// htmlMore is the line that counts the findings of a check and status
+// left out of the list.
+type htmlMore struct {
+	Status matrix.Status
+	Check  string
+	N      int
 }

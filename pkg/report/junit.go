@@ -44,7 +44,6 @@ type junitCase struct {
 	Name       string          `xml:"name,attr"`
 	Classname  string          `xml:"classname,attr"`
 	Time       string          `xml:"time,attr"`
-	Properties []junitProperty `xml:"properties>property,omitempty"`
 	Failure    *junitResult    `xml:"failure,omitempty"`
 	Error      *junitResult    `xml:"error,omitempty"`
 	Skipped    *junitResult    `xml:"skipped,omitempty"`
@@ -80,12 +79,14 @@ func (t junitTally) attrs(name string) []xml.Attr {
 
 // JUnit writes the matrix as JUnit XML for CI: one testsuite per check,
 // one testcase per (row x destination check) and per (class x source
-// check), named after the destination port and, for a class, its key;
-// ids, the member count and the first members are properties. FAIL is a
-// failure, ERROR an error, NOT-TESTED and N/A are skipped with their
-// reason, WAIVED and WARN pass with a note (a property and system-out)
-// saying so. Testcases are streamed; their number follows rows and
-// classes, never paths.
+// check), named after the destination port and, for a class, its key.
+// FAIL is a failure and ERROR an error, their text giving the row and
+// class ids, the first members and the evidence; NOT-TESTED and N/A are
+// skipped with their reason; WAIVED and WARN pass with a note in
+// system-out. A check that did not run in this scan (every cell
+// NOT-TESTED for one reason) is one skipped testcase for all its cells.
+// Testcases are streamed; their number follows rows and classes, never
+// paths.
 func JUnit(w io.Writer, m *matrix.Matrix) error {
 	ix := matrix.NewIndex(m)
 	// The suites' counts come first in the document: tally them in a
@@ -102,6 +103,14 @@ func JUnit(w io.Writer, m *matrix.Matrix) error {
 		}
 		return nil
 	})
+	skipped := notRun(m)
+	for id := range skipped {
+		n := tally[id].tests
+		tally[id] = &junitTally{}
+		tally[id].add(matrix.NotTested)
+		all.tests -= n - 1
+		all.skipped -= n - 1
+	}
 	bw := bufio.NewWriter(w)
 	bw.WriteString(xml.Header)
 	enc := xml.NewEncoder(bw)
@@ -124,6 +133,28 @@ func JUnit(w io.Writer, m *matrix.Matrix) error {
 			return fmt.Errorf("encoding junit: %w", err)
 		}
 		testcase := xml.StartElement{Name: xml.Name{Local: "testcase"}}
+		if reason, ok := skipped[chk.ID]; ok {
+			n := 0
+			_ = eachCell(m, func(_ *matrix.Row, _ *matrix.Class, c *matrix.Cell) error {
+				if c.Check == chk.ID {
+					n++
+				}
+				return nil
+			})
+			unit := "destination port"
+			if isSource(chk) {
+				unit = "source class"
+			}
+			tc := junitCase{Name: fmt.Sprintf("every %s (%d cells)", unit, n), Classname: "sc8scan." + chk.ID, Time: "0",
+				Skipped: &junitResult{Message: "not run in this scan: " + reason}}
+			if err := enc.EncodeElement(tc, testcase); err != nil {
+				return fmt.Errorf("encoding junit: %w", err)
+			}
+			if err := enc.EncodeToken(suite.End()); err != nil {
+				return fmt.Errorf("encoding junit: %w", err)
+			}
+			continue
+		}
 		for i := range m.Rows {
 			r := &m.Rows[i]
 			if c := r.Cell(chk.ID); c != nil {
@@ -157,20 +188,16 @@ func JUnit(w io.Writer, m *matrix.Matrix) error {
 // junitCaseOf is the testcase of a row's cell (cl nil) or a class's.
 func junitCaseOf(ix *matrix.Index, r *matrix.Row, cl *matrix.Class, c *matrix.Cell) junitCase {
 	dst := dstName(r.Destination)
-	tc := junitCase{Name: dst, Classname: "sc8scan." + c.Check, Time: "0",
-		Properties: []junitProperty{{"rowId", r.ID}}}
+	tc := junitCase{Name: dst, Classname: "sc8scan." + c.Check, Time: "0"}
 	where := "row " + r.ID
 	if cl != nil {
 		tc.Name = dst + " <- " + cl.Key
-		tc.Properties = append(tc.Properties, junitProperty{"classId", cl.ID}, junitProperty{"members", strconv.Itoa(cl.Members)},
-			junitProperty{"sources", memberList(ix, cl, 3)})
-		where += fmt.Sprintf("\nclass %s (%s), %s: %s", cl.ID, cl.Key, sources(cl.Members), memberList(ix, cl, 3))
+		where += fmt.Sprintf("\nclass %s, %s: %s", cl.ID, sources(cl.Members), memberList(ix, cl, 3))
 	}
-	tc.Properties = append(tc.Properties, junitProperty{"status", string(c.Status)})
-	if len(c.Evidence) > 0 {
-		tc.Properties = append(tc.Properties, junitProperty{"evidence", strings.Join(c.Evidence, " ")})
+	detail := fmt.Sprintf("%s\nevidence: %s", where, strings.Join(c.Evidence, ", "))
+	if c.Waiver != "" {
+		detail += "\nwaiver: " + c.Waiver
 	}
-	detail := fmt.Sprintf("%s\n%s\nevidence: %s", c.Reason, where, strings.Join(c.Evidence, ", "))
 	switch c.Status {
 	case matrix.Fail:
 		tc.Failure = &junitResult{Message: c.Reason, Type: string(c.Status), Text: detail}
@@ -181,13 +208,9 @@ func junitCaseOf(ix *matrix.Index, r *matrix.Row, cl *matrix.Class, c *matrix.Ce
 	case matrix.NA:
 		tc.Skipped = &junitResult{Message: "not applicable: " + c.Reason}
 	case matrix.Waived:
-		tc.Properties = append(tc.Properties, junitProperty{"waiver", c.Waiver})
-		tc.SystemOut = "WAIVED: " + c.Reason
+		tc.SystemOut = "WAIVED (" + c.Waiver + "): " + c.Reason
 	case matrix.Warn:
 		tc.SystemOut = "WARN: " + c.Reason
-	}
-	if c.Waiver != "" && c.Status != matrix.Waived {
-		tc.Properties = append(tc.Properties, junitProperty{"waiver", c.Waiver})
 	}
 	return tc
 }

@@ -94,9 +94,9 @@ func Markdown(w io.Writer, m *matrix.Matrix) error {
 			p(" **%s** |\n", cl.Status)
 		}
 	}
-	p("\n## Findings\n\nEvery FAIL, ERROR and WARN cell, with its reason and evidence.\n\n")
+	p("\n## Findings\n\nEvery FAIL, ERROR and WARN cell, with its reason and evidence: the first %d of each check and status, then their count (the matrix above, matrix.csv and matrix.json list every one).\n\n", findingsListed)
 	n := 0
-	_ = eachFinding(m, func(r *matrix.Row, cl *matrix.Class, c *matrix.Cell) error {
+	_ = eachListedFinding(m, findingsListed, func(r *matrix.Row, cl *matrix.Class, c *matrix.Cell) error {
 		n++
 		if cl == nil {
 			p("- **%s** %s, %s (row `%s`): %s", c.Status, c.Check, mdEscape(dstName(r.Destination)), r.ID, mdEscape(c.Reason))
@@ -110,6 +110,9 @@ func Markdown(w io.Writer, m *matrix.Matrix) error {
 			p(" Waiver: %s.", mdEscape(c.Waiver))
 		}
 		p("\n")
+		return nil
+	}, func(check string, st matrix.Status, more int) error {
+		p("- and %d more %s cells of %s.\n", more, st, check)
 		return nil
 	})
 	if n == 0 {

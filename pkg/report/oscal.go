@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -70,6 +71,19 @@ type oscalResult struct {
 type oscalLocalDefs struct {
 	Components       []oscalComponent `json:"components,omitempty"`
 	AssessmentAssets oscalAssets      `json:"assessment-assets"`
+	// streamed marshals Components as null, for writeJSON to stream.
+	streamed bool
+}
+
+func (l oscalLocalDefs) MarshalJSON() ([]byte, error) {
+	type plain oscalLocalDefs
+	if !l.streamed {
+		return json.Marshal(plain(l))
+	}
+	return json.Marshal(struct {
+		Components       json.RawMessage `json:"components"`
+		AssessmentAssets oscalAssets     `json:"assessment-assets"`
+	}{json.RawMessage("null"), l.AssessmentAssets})
 }
 
 type oscalComponent struct {
@@ -271,9 +285,22 @@ func OSCAL(w io.Writer, m *matrix.Matrix) error {
 	if err := rc.err(); err != nil {
 		return fmt.Errorf("building OSCAL assessment results: %w", err)
 	}
-	return writeJSON(w, &doc, jsonArray{Line: `        "observations": null`, Items: func(emit func(any) error) error {
+	arrays := []jsonArray{{Line: `        "observations": null`, Items: func(emit func(any) error) error {
 		return b.observations(func(o *oscalObservation) error { return emit(o) })
-	}})
+	}}}
+	ld := &doc.AssessmentResults.Results[0].LocalDefinitions
+	if comps := ld.Components; len(comps) > 0 {
+		ld.streamed = true
+		arrays = append(arrays, jsonArray{Line: `          "components": null`, Items: func(emit func(any) error) error {
+			for i := range comps {
+				if err := emit(&comps[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		}})
+	}
+	return writeJSON(w, &doc, arrays...)
 }
 
 func oscalTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
@@ -361,19 +388,19 @@ func (b *oscalBuilder) observations(fn func(o *oscalObservation) error) error {
 		chk := b.checks[c.Check]
 		dst := dstName(r.Destination)
 		o := oscalObservation{UUID: b.observationID(r, cl, c.Check),
-			Props:   []oscalProp{prop("row-id", oscalNS, r.ID), prop("check", oscalNS, c.Check), prop("status", oscalNS, string(c.Status)), prop("destination", oscalNS, dst)},
+			Props:   []oscalProp{prop("check", oscalNS, c.Check), prop("status", oscalNS, string(c.Status))},
 			Methods: []string{"TEST"}, Types: []string{"finding"}, Origins: b.tool,
 			Collected: b.at}
-		rowSubject := oscalSubject{SubjectUUID: b.rowComponent(r), Type: "component", Title: clean(dst, "destination")}
+		rowSubject := oscalSubject{SubjectUUID: b.rowComponent(r), Type: "component"}
 		if cl == nil {
 			o.Title = clean(fmt.Sprintf("%s: %s", clean(chk.Title, c.Check), dst), c.Check)
-			o.Description = clean(fmt.Sprintf("%s on %s, for every source of the port: %s", c.Status, dst, c.Reason), string(c.Status))
+			o.Description = clean(fmt.Sprintf("%s for every source: %s", c.Status, c.Reason), string(c.Status))
 			o.Subjects = []oscalSubject{rowSubject}
 		} else {
-			o.Title = clean(fmt.Sprintf("%s: %s from %s (%s)", clean(chk.Title, c.Check), dst, sources(cl.Members), cl.Key), c.Check)
-			o.Description = clean(fmt.Sprintf("%s on %s for the %s of class %s (%s): %s", c.Status, dst, sources(cl.Members), cl.ID, cl.Key, c.Reason), string(c.Status))
-			o.Props = append(o.Props, prop("class-id", oscalNS, cl.ID), prop("class-key", oscalNS, cl.Key), prop("members", oscalNS, strconv.Itoa(cl.Members)))
-			o.Subjects = []oscalSubject{{SubjectUUID: b.classComponent(r, cl), Type: "component", Title: clean(fmt.Sprintf("Sources of %s: %s", dst, cl.Key), "source class")}, rowSubject}
+			o.Title = clean(fmt.Sprintf("%s: %s from %s", clean(chk.Title, c.Check), dst, sources(cl.Members)), c.Check)
+			o.Description = clean(fmt.Sprintf("%s for class %s: %s", c.Status, cl.Key, c.Reason), string(c.Status))
+			o.Props = append(o.Props, prop("class-id", oscalNS, cl.ID))
+			o.Subjects = []oscalSubject{{SubjectUUID: b.classComponent(r, cl), Type: "component"}, rowSubject}
 		}
 		if c.Waiver != "" {
 			o.Props = append(o.Props, prop("waiver", oscalNS, c.Waiver))
@@ -481,20 +508,12 @@ func (b *oscalBuilder) skeleton() oscalDocument {
 		components = append(components, c)
 		for j := range r.Classes {
 			cl := &r.Classes[j]
-			cc := oscalComponent{UUID: b.classComponent(r, cl), Type: "software", Title: clean(fmt.Sprintf("Sources of %s: %s", dst, cl.Key), "Source class"),
-				Description: clean(fmt.Sprintf("%s that the evidence cannot tell apart for %s (class %s: %s). The matrix lists them in group %s.", sources(cl.Members), dst, cl.ID, cl.Key, cl.Group), "Source class."),
-				Props: []oscalProp{prop("row-id", oscalNS, r.ID), prop("class-id", oscalNS, cl.ID), prop("class-key", oscalNS, cl.Key),
-					prop("members", oscalNS, strconv.Itoa(cl.Members))},
+			cc := oscalComponent{UUID: b.classComponent(r, cl), Type: "software", Title: clean(fmt.Sprintf("%s to %s", sources(cl.Members), dst), "Source class"),
+				Description: clean(fmt.Sprintf("Class %s: the sources the evidence cannot tell apart for %s. matrix.json lists them in group %s.", cl.Key, dst, cl.Group), "Source class."),
+				Props: []oscalProp{prop("class-id", oscalNS, cl.ID), prop("members", oscalNS, strconv.Itoa(cl.Members))},
 				Status: oscalState{"operational"}}
 			if cl.Mesh != "" {
 				cc.Props = append(cc.Props, prop("mesh", oscalNS, cl.Mesh))
-			}
-			if cl.Group != "" {
-				cc.Props = append(cc.Props, prop("group", oscalNS, cl.Group))
-			}
-			names, _ := memberNames(b.ix, cl, 3)
-			for _, n := range names {
-				cc.Props = append(cc.Props, prop("member", oscalNS, n))
 			}
 			components = append(components, cc)
 		}

@@ -355,6 +355,64 @@ func eachFinding(m *matrix.Matrix, fn func(r *matrix.Row, class *matrix.Class, c
 	return nil
 }
 
+// findingsListed is how many findings of one check and status the
+// Markdown and HTML reports list in full; the rest are counted (the
+// matrix table, matrix.csv and matrix.json hold every one).
+const findingsListed = 100
+
+// eachListedFinding is eachFinding for people: it calls fn for the first
+// limit findings of each check and status, and more with the number left
+// out, after the listed ones of that status.
+func eachListedFinding(m *matrix.Matrix, limit int, fn func(r *matrix.Row, class *matrix.Class, c *matrix.Cell) error, more func(check string, st matrix.Status, n int) error) error {
+	for _, st := range attention {
+		shown := map[string]int{}
+		err := eachCell(m, func(r *matrix.Row, class *matrix.Class, c *matrix.Cell) error {
+			if c.Status != st {
+				return nil
+			}
+			shown[c.Check]++
+			if shown[c.Check] > limit {
+				return nil
+			}
+			return fn(r, class, c)
+		})
+		if err != nil {
+			return err
+		}
+		for _, chk := range m.Checks {
+			if n := shown[chk.ID] - limit; n > 0 {
+				if err := more(chk.ID, st, n); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// notRun returns the checks that did not run in this scan, each with its
+// reason: every cell of the check is NOT-TESTED for one reason (its
+// evidence was not gathered at all, as probes without --probe). Formats
+// for people and CI state such a check once instead of in every cell.
+func notRun(m *matrix.Matrix) map[string]string {
+	reason := map[string]string{}
+	mixed := map[string]bool{}
+	_ = eachCell(m, func(_ *matrix.Row, _ *matrix.Class, c *matrix.Cell) error {
+		if mixed[c.Check] {
+			return nil
+		}
+		r, seen := reason[c.Check]
+		if c.Status != matrix.NotTested || (seen && r != c.Reason) {
+			mixed[c.Check] = true
+			delete(reason, c.Check)
+			return nil
+		}
+		reason[c.Check] = c.Reason
+		return nil
+	})
+	return reason
+}
+
 // notTested counts the NOT-TESTED cells by reason, in order of first
 // appearance.
 func notTested(m *matrix.Matrix) ([]string, map[string]int) {

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
@@ -159,8 +160,8 @@ func TestJSONSchemaAndRoundTrip(t *testing.T) {
 	}
 }
 
-// TestJSONStreamsLikeEncoder: the streamed document is byte for byte what
-// encoding/json writes for the whole matrix.
+// TestJSONStreamsLikeEncoder: the streamed document decodes to what
+// encoding/json writes for the whole matrix, a row or group a line.
 func TestJSONStreamsLikeEncoder(t *testing.T) {
 	for name, m := range map[string]*matrix.Matrix{"sample": sample(), "rich": rich(), "empty": empty()} {
 		var got bytes.Buffer
@@ -173,11 +174,21 @@ func TestJSONStreamsLikeEncoder(t *testing.T) {
 		if m.Groups == nil {
 			m.Groups = []matrix.Group{}
 		}
-		want, err := json.MarshalIndent(m, "", "  ")
+		b, err := json.Marshal(m)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(string(want)+"\n", got.String()); diff != "" {
+		var want, have any
+		if err := json.Unmarshal(b, &want); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(got.Bytes(), &have); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if n := strings.Count(got.String(), "\n    {\"id\":\""); n != len(m.Rows)+len(m.Groups) {
+			t.Errorf("%s: %d one-line items for %d rows and %d groups", name, n, len(m.Rows), len(m.Groups))
+		}
+		if diff := cmp.Diff(want, have); diff != "" {
 			t.Errorf("%s (-encoding/json +JSON):\n%s", name, diff)
 		}
 	}
@@ -198,7 +209,7 @@ func TestReadRejects(t *testing.T) {
 		// advice, read from its head.
 		{"v1alpha1 undecodable", `{"apiVersion":"sc8scan.dev/v1alpha1","kind":"Matrix","rows":[{"pathId":"x","cells":[{"check":"x","status":"MAYBE"}]}]}`, rerun},
 		{"pod", `{"apiVersion":"v1","kind":"Pod"}`, `not a sc8scan.dev/v1alpha2 Matrix document (apiVersion "v1", kind "Pod")`},
-		{"missing group", strings.Replace(buf.String(), `"id": "`+sample().Groups[1].ID+`"`, `"id": "gone"`, 1), "its group"},
+		{"missing group", strings.Replace(buf.String(), `"id":"`+sample().Groups[1].ID+`"`, `"id":"gone"`, 1), "its group"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -325,5 +336,33 @@ func TestPathQueryErrors(t *testing.T) {
 	}
 	if err := WritePaths(&buf, rich(), f, "html"); err == nil || errors.Is(err, ErrNoPath) {
 		t.Errorf("html path query: %v", err)
+	}
+}
+
+// TestFindingsListed: Markdown and HTML list the first findingsListed
+// findings of each check and status and count the rest, so the reports
+// people read stay readable on a large cluster; every finding is still
+// counted.
+func TestFindingsListed(t *testing.T) {
+	m := bigMatrix(1000, 3, 40, 4)
+	fails := 0
+	_ = eachCell(m, func(_ *matrix.Row, _ *matrix.Class, c *matrix.Cell) error {
+		if c.Status == matrix.Fail && c.Check == matrix.CheckPlaintextRefused {
+			fails++
+		}
+		return nil
+	})
+	if fails <= findingsListed {
+		t.Fatalf("only %d FAIL cells of plaintext-refused: the test needs more", fails)
+	}
+	for _, f := range []string{"markdown", "html"} {
+		var buf bytes.Buffer
+		if err := Render(&buf, m, f, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		more := fmt.Sprintf("%d more FAIL cells of ", fails-findingsListed)
+		if !strings.Contains(buf.String(), more) {
+			t.Errorf("%s: no line %q", f, more)
+		}
 	}
 }

@@ -110,8 +110,8 @@ type sarifSuppression struct {
 // check (its controls in properties and tags), one result per FAIL, WARN
 // and ERROR cell of a row or a class (level error for FAIL and ERROR,
 // warning for WARN) with a logical location naming the destination port
-// and, for a class's cell, the class key, its member count and first
-// three members; the evidence document is its physical location, and the
+// and, for a class's cell, its member count (the message names the class
+// key and first three members); the evidence document is its physical location, and the
 // row id (and class id) its fingerprints. Cells under an expired waiver
 // carry the waiver as a rejected suppression. Results are streamed; their
 // number follows rows and classes, never paths.
@@ -180,18 +180,19 @@ func sarifResultOf(m *matrix.Matrix, ix *matrix.Index, artifacts []sarifArtifact
 		level = "warning"
 	}
 	where, fqn, subject := dst, m.Cluster+"/"+dst, r.ID
-	props := map[string]any{"status": string(c.Status), "rowId": r.ID, "evidence": nonNil(c.Evidence), "destination": dst}
+	what := dst
+	props := map[string]any{"status": string(c.Status), "rowId": r.ID, "evidence": nonNil(c.Evidence)}
 	partial := map[string]string{"rowId/v1": r.ID}
 	if cl != nil {
-		names := memberList(ix, cl, 3)
-		where = fmt.Sprintf("%s from %s (%s: %s)", dst, sources(cl.Members), cl.Key, names)
+		where = fmt.Sprintf("%s from %s", dst, sources(cl.Members))
+		what = fmt.Sprintf("%s (%s: %s)", where, cl.Key, memberList(ix, cl, 3))
 		fqn += "/class/" + cl.ID
 		subject = cl.ID
-		props["classId"], props["classKey"], props["members"], props["sources"] = cl.ID, cl.Key, cl.Members, names
+		props["classId"], props["members"] = cl.ID, cl.Members
 		partial["classId/v1"] = cl.ID
 	}
 	res := sarifResult{RuleID: c.Check, RuleIndex: rule, Kind: "fail", Level: level,
-		Message:             sarifText{fmt.Sprintf("%s: %s: %s", c.Status, where, c.Reason)},
+		Message:             sarifText{fmt.Sprintf("%s: %s: %s", c.Status, what, c.Reason)},
 		Fingerprints:        map[string]string{"sc8scan/cell-check/v2": subject + "/" + c.Check},
 		PartialFingerprints: partial,
 		Properties:          props,

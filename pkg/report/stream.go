@@ -21,9 +21,11 @@ type jsonArray struct {
 	Items func(emit func(v any) error) error
 }
 
-// writeJSON writes doc as json.Encoder with SetIndent("", "  ") would,
-// each array member replaced by the items it emits, so that the document
-// is never held twice in memory. Every array must be found once.
+// writeJSON writes doc indented by two spaces, each array member replaced
+// by the items it emits, one compact item a line, so that the document is
+// never held twice in memory and a bundle of a large cluster stays small
+// (each row, observation or result is one line: grep finds it whole).
+// Every array must be found once.
 func writeJSON(w io.Writer, doc any, arrays ...jsonArray) error {
 	skel, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
@@ -56,7 +58,6 @@ func writeJSON(w io.Writer, doc any, arrays ...jsonArray) error {
 		bw.WriteString(strings.TrimSuffix(arrays[i].Line, "null"))
 		bw.WriteByte('[')
 		enc := json.NewEncoder(&buf)
-		enc.SetIndent(indent+"  ", "  ")
 		n := 0
 		err := arrays[i].Items(func(v any) error {
 			buf.Reset()

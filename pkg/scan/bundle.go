@@ -63,9 +63,9 @@ func WriteBundle(dir string, res *Result, formats []string) ([]string, error) {
 	docs["inventory"] = res.Inventory
 	for id, doc := range docs {
 		err := write("evidence/"+id+".json", func(w io.Writer) error {
-			enc := json.NewEncoder(w)
-			enc.SetIndent("", " ")
-			return enc.Encode(doc)
+			// Compact: the evidence of a large cluster is read by tools
+			// (jq formats it), and its size is the bundle's.
+			return json.NewEncoder(w).Encode(doc)
 		})
 		if err != nil {
 			return nil, err
