@@ -357,7 +357,6 @@ func TestJUnitMapping(t *testing.T) {
 	}
 }
 
-
 func TestSARIFShape(t *testing.T) {
 	m := rich()
 	var buf bytes.Buffer

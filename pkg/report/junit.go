@@ -41,13 +41,13 @@ type junitProperty struct {
 }
 
 type junitCase struct {
-	Name       string          `xml:"name,attr"`
-	Classname  string          `xml:"classname,attr"`
-	Time       string          `xml:"time,attr"`
-	Failure    *junitResult    `xml:"failure,omitempty"`
-	Error      *junitResult    `xml:"error,omitempty"`
-	Skipped    *junitResult    `xml:"skipped,omitempty"`
-	SystemOut  string          `xml:"system-out,omitempty"`
+	Name      string       `xml:"name,attr"`
+	Classname string       `xml:"classname,attr"`
+	Time      string       `xml:"time,attr"`
+	Failure   *junitResult `xml:"failure,omitempty"`
+	Error     *junitResult `xml:"error,omitempty"`
+	Skipped   *junitResult `xml:"skipped,omitempty"`
+	SystemOut string       `xml:"system-out,omitempty"`
 }
 
 type junitResult struct {

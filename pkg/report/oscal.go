@@ -510,8 +510,8 @@ func (b *oscalBuilder) skeleton() oscalDocument {
 			cl := &r.Classes[j]
 			cc := oscalComponent{UUID: b.classComponent(r, cl), Type: "software", Title: clean(fmt.Sprintf("%s to %s", sources(cl.Members), dst), "Source class"),
 				Description: clean(fmt.Sprintf("Class %s: the sources the evidence cannot tell apart for %s. matrix.json lists them in group %s.", cl.Key, dst, cl.Group), "Source class."),
-				Props: []oscalProp{prop("class-id", oscalNS, cl.ID), prop("members", oscalNS, strconv.Itoa(cl.Members))},
-				Status: oscalState{"operational"}}
+				Props:       []oscalProp{prop("class-id", oscalNS, cl.ID), prop("members", oscalNS, strconv.Itoa(cl.Members))},
+				Status:      oscalState{"operational"}}
 			if cl.Mesh != "" {
 				cc.Props = append(cc.Props, prop("mesh", oscalNS, cl.Mesh))
 			}

@@ -1,11 +1,11 @@
 package report
 
 import (
-	"fmt"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
