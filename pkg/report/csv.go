@@ -17,15 +17,24 @@ var CSVExpandedColumns = []string{"path_id", "source", "source_mesh", "destinati
 
 // CSV writes one line per cell (CSVColumns): a destination cell names its
 // row and port and leaves the class columns empty, a source cell adds its
-// class's id, key and member count. Lines follow rows and classes, never
-// paths; CSVExpanded writes one line per path and check.
+// class's id, key and member count. A check that did not run in the scan
+// (every cell NOT-TESTED for one reason) is one line, after the others,
+// with empty ids, "*" as destination and its cell count as members. Lines
+// follow rows and classes, never paths; CSVExpanded writes one line per
+// path and check.
 func CSV(w io.Writer, m *matrix.Matrix) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(CSVColumns); err != nil {
 		return err
 	}
+	skipped := notRun(m)
+	n := map[string]int{}
 	rec := make([]string, len(CSVColumns))
 	err := eachCell(m, func(r *matrix.Row, cl *matrix.Class, c *matrix.Cell) error {
+		if _, ok := skipped[c.Check]; ok {
+			n[c.Check]++
+			return nil
+		}
 		rec[0], rec[1] = r.ID, csvSafe(dstName(r.Destination))
 		rec[2], rec[3], rec[4] = "", "", ""
 		if cl != nil {
@@ -36,6 +45,13 @@ func CSV(w io.Writer, m *matrix.Matrix) error {
 	})
 	if err != nil {
 		return err
+	}
+	for _, chk := range m.Checks {
+		if reason, ok := skipped[chk.ID]; ok {
+			if err := cw.Write([]string{"", "*", "", "", strconv.Itoa(n[chk.ID]), chk.ID, string(matrix.NotTested), csvSafe("not run in this scan: " + reason), "", ""}); err != nil {
+				return err
+			}
+		}
 	}
 	cw.Flush()
 	return cw.Error()

@@ -253,9 +253,8 @@ type oscalHash struct {
 //     methods TEST, types finding, collected at the matrix's generation
 //     time, its origin the scanner (a tool declared in assessment-assets);
 //     its subject is the destination port (a local component of type
-//     service) for a row's cell, and the source class (a local component
-//     of type software, its member count and first members in props) then
-//     the port for a class's cell; its relevant evidence "#uuid" links to
+//     service), for a class's cell too, whose class id and member count
+//     are props and whose key is in the description; its relevant evidence "#uuid" links to
 //     the back-matter resources of the evidence documents, whose rlinks
 //     carry the documents' SHA-256;
 //   - one finding per control objective (sc-8_obj, sc-8.1_obj, ...), its
@@ -364,10 +363,6 @@ func (b *oscalBuilder) rowComponent(r *matrix.Row) string {
 	return stableID(b.m.Cluster, "component", b.rowKey(r))
 }
 
-func (b *oscalBuilder) classComponent(r *matrix.Row, cl *matrix.Class) string {
-	return stableID(b.m.Cluster, "component", b.classKey(r, cl))
-}
-
 // observationID is the uuid of the observation of a row's cell (cl nil)
 // or a class's.
 func (b *oscalBuilder) observationID(r *matrix.Row, cl *matrix.Class, check string) string {
@@ -399,8 +394,8 @@ func (b *oscalBuilder) observations(fn func(o *oscalObservation) error) error {
 		} else {
 			o.Title = clean(fmt.Sprintf("%s: %s from %s", clean(chk.Title, c.Check), dst, sources(cl.Members)), c.Check)
 			o.Description = clean(fmt.Sprintf("%s for class %s: %s", c.Status, cl.Key, c.Reason), string(c.Status))
-			o.Props = append(o.Props, prop("class-id", oscalNS, cl.ID))
-			o.Subjects = []oscalSubject{{SubjectUUID: b.classComponent(r, cl), Type: "component"}, rowSubject}
+			o.Props = append(o.Props, prop("class-id", oscalNS, cl.ID), prop("members", oscalNS, strconv.Itoa(cl.Members)))
+			o.Subjects = []oscalSubject{rowSubject}
 		}
 		if c.Waiver != "" {
 			o.Props = append(o.Props, prop("waiver", oscalNS, c.Waiver))
@@ -485,7 +480,8 @@ func (b *oscalBuilder) skeleton() oscalDocument {
 		resources = append(resources, r)
 	}
 
-	// Subjects: one component per destination port, one per source class.
+	// Subjects: one component per destination port (a class's cells are
+	// observations of its port, the class named in their props).
 	var components []oscalComponent
 	for i := range m.Rows {
 		r := &m.Rows[i]
@@ -506,17 +502,6 @@ func (b *oscalBuilder) skeleton() oscalDocument {
 			c.Props = append(c.Props, prop("mesh", oscalNS, d.Mesh))
 		}
 		components = append(components, c)
-		for j := range r.Classes {
-			cl := &r.Classes[j]
-			cc := oscalComponent{UUID: b.classComponent(r, cl), Type: "software", Title: clean(fmt.Sprintf("%s to %s", sources(cl.Members), dst), "Source class"),
-				Description: clean(fmt.Sprintf("Class %s: the sources the evidence cannot tell apart for %s. matrix.json lists them in group %s.", cl.Key, dst, cl.Group), "Source class."),
-				Props:       []oscalProp{prop("class-id", oscalNS, cl.ID), prop("members", oscalNS, strconv.Itoa(cl.Members))},
-				Status:      oscalState{"operational"}}
-			if cl.Mesh != "" {
-				cc.Props = append(cc.Props, prop("mesh", oscalNS, cl.Mesh))
-			}
-			components = append(components, cc)
-		}
 	}
 
 	// The observation uuids per control, for the findings and risks.
