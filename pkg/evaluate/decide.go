@@ -546,7 +546,7 @@ func meshPolicy(pe pathEvidence, d matrix.Destination) verdict {
 	case p.Expected == "broken":
 		// Nothing flows in cleartext on a broken path: the mesh refuses it.
 		// It is an availability problem to look at, not a disclosure.
-		return verdict{matrix.Warn, "the mesh refuses this path, so nothing flows in cleartext, but the path does not work" + reasons, ev}
+		return verdict{matrix.Warn, "refused by the mesh: nothing flows in cleartext, but the path does not work" + reasons, ev}
 	}
 	return verdict{matrix.Fail, fmt.Sprintf("the mesh sends this path as %s (server %s, client %s)%s", p.Expected, p.Server.Mode, p.Client.Mode, reasons), ev}
 }

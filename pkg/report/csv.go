@@ -31,7 +31,7 @@ func CSV(w io.Writer, m *matrix.Matrix) error {
 	n := map[string]int{}
 	rec := make([]string, len(CSVColumns))
 	err := eachCell(m, func(r *matrix.Row, cl *matrix.Class, c *matrix.Cell) error {
-		if _, ok := skipped[c.Check]; ok {
+		if _, ok := skipped[c.Check]; ok && c.Status == matrix.NotTested {
 			n[c.Check]++
 			return nil
 		}

@@ -84,7 +84,8 @@ func (t junitTally) attrs(name string) []xml.Attr {
 // class ids, the first members and the evidence; NOT-TESTED and N/A are
 // skipped with their reason; WAIVED and WARN pass with a note in
 // system-out. A check that did not run in this scan (every cell
-// NOT-TESTED for one reason) is one skipped testcase for all its cells.
+// NOT-TESTED for one reason, or N/A) is one skipped testcase for all its
+// NOT-TESTED cells.
 // Testcases are streamed; their number follows rows and classes, never
 // paths.
 func JUnit(w io.Writer, m *matrix.Matrix) error {
@@ -104,10 +105,19 @@ func JUnit(w io.Writer, m *matrix.Matrix) error {
 		return nil
 	})
 	skipped := notRun(m)
-	for id := range skipped {
-		n := tally[id].tests
-		tally[id] = &junitTally{}
-		tally[id].add(matrix.NotTested)
+	// A check that did not run counts as one skipped testcase for its
+	// NOT-TESTED cells; its N/A cells stay testcases of their own.
+	notTestedOf := map[string]int{}
+	_ = eachCell(m, func(_ *matrix.Row, _ *matrix.Class, c *matrix.Cell) error {
+		if _, ok := skipped[c.Check]; ok && c.Status == matrix.NotTested {
+			notTestedOf[c.Check]++
+		}
+		return nil
+	})
+	for id, n := range notTestedOf {
+		t := tally[id]
+		t.tests -= n - 1
+		t.skipped -= n - 1
 		all.tests -= n - 1
 		all.skipped -= n - 1
 	}
@@ -133,38 +143,34 @@ func JUnit(w io.Writer, m *matrix.Matrix) error {
 			return fmt.Errorf("encoding junit: %w", err)
 		}
 		testcase := xml.StartElement{Name: xml.Name{Local: "testcase"}}
-		if reason, ok := skipped[chk.ID]; ok {
-			n := 0
-			_ = eachCell(m, func(_ *matrix.Row, _ *matrix.Class, c *matrix.Cell) error {
-				if c.Check == chk.ID {
-					n++
-				}
-				return nil
-			})
+		reason, collapsed := skipped[chk.ID]
+		if collapsed {
 			unit := "destination port"
 			if isSource(chk) {
 				unit = "source class"
 			}
-			tc := junitCase{Name: fmt.Sprintf("every %s (%d cells)", unit, n), Classname: "sc8scan." + chk.ID, Time: "0",
+			name := fmt.Sprintf("every %s (%s)", unit, plural(notTestedOf[chk.ID], "cell", "cells"))
+			if tally[chk.ID].tests > 1 {
+				name = fmt.Sprintf("every %s but the N/A ones (%s)", unit, plural(notTestedOf[chk.ID], "cell", "cells"))
+			}
+			tc := junitCase{Name: name, Classname: "sc8scan." + chk.ID, Time: "0",
 				Skipped: &junitResult{Message: "not run in this scan: " + reason}}
 			if err := enc.EncodeElement(tc, testcase); err != nil {
 				return fmt.Errorf("encoding junit: %w", err)
 			}
-			if err := enc.EncodeToken(suite.End()); err != nil {
-				return fmt.Errorf("encoding junit: %w", err)
-			}
-			continue
 		}
+		// keep reports whether a cell of this check is written on its own.
+		keep := func(c *matrix.Cell) bool { return c != nil && (!collapsed || c.Status != matrix.NotTested) }
 		for i := range m.Rows {
 			r := &m.Rows[i]
-			if c := r.Cell(chk.ID); c != nil {
+			if c := r.Cell(chk.ID); keep(c) {
 				if err := enc.EncodeElement(junitCaseOf(ix, r, nil, c), testcase); err != nil {
 					return fmt.Errorf("encoding junit: %w", err)
 				}
 			}
 			for j := range r.Classes {
 				cl := &r.Classes[j]
-				if c := cl.Cell(chk.ID); c != nil {
+				if c := cl.Cell(chk.ID); keep(c) {
 					if err := enc.EncodeElement(junitCaseOf(ix, r, cl, c), testcase); err != nil {
 						return fmt.Errorf("encoding junit: %w", err)
 					}

@@ -66,6 +66,29 @@ type oscalResult struct {
 	Risks            []oscalRisk        `json:"risks,omitempty"`
 	Findings         []oscalFinding     `json:"findings,omitempty"`
 	Remarks          string             `json:"remarks,omitempty"`
+	// streamed marshals Risks and Findings as null, for writeJSON to
+	// stream (a finding lists every observation of its objective).
+	streamed bool
+}
+
+func (r oscalResult) MarshalJSON() ([]byte, error) {
+	type plain oscalResult
+	if !r.streamed {
+		return json.Marshal(plain(r))
+	}
+	var risks, findings json.RawMessage
+	if len(r.Risks) > 0 {
+		risks = json.RawMessage("null")
+	}
+	if len(r.Findings) > 0 {
+		findings = json.RawMessage("null")
+	}
+	// The outer fields hide the embedded ones of the same name.
+	return json.Marshal(struct {
+		plain
+		Risks    json.RawMessage `json:"risks,omitempty"`
+		Findings json.RawMessage `json:"findings,omitempty"`
+	}{plain(r), risks, findings})
 }
 
 type oscalLocalDefs struct {
@@ -299,6 +322,28 @@ func OSCAL(w io.Writer, m *matrix.Matrix) error {
 			return nil
 		}})
 	}
+	res := &doc.AssessmentResults.Results[0]
+	res.streamed = true
+	for _, a := range []struct {
+		line string
+		n    int
+		item func(i int) any
+	}{
+		{`        "risks": null`, len(res.Risks), func(i int) any { return &res.Risks[i] }},
+		{`        "findings": null`, len(res.Findings), func(i int) any { return &res.Findings[i] }},
+	} {
+		if a.n == 0 {
+			continue
+		}
+		arrays = append(arrays, jsonArray{Line: a.line, Items: func(emit func(any) error) error {
+			for i := 0; i < a.n; i++ {
+				if err := emit(a.item(i)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}})
+	}
 	return writeJSON(w, &doc, arrays...)
 }
 
@@ -401,7 +446,7 @@ func (b *oscalBuilder) observations(fn func(o *oscalObservation) error) error {
 			o.Props = append(o.Props, prop("waiver", oscalNS, c.Waiver))
 		}
 		for _, ev := range c.Evidence {
-			e := oscalEvidence{Description: clean("sc8scan evidence "+ev, "sc8scan evidence")}
+			e := oscalEvidence{Description: clean(ev, "sc8scan evidence")}
 			if rid, ok := b.resourceOf[evidenceDoc(ev)]; ok {
 				e.Href = "#" + rid
 			}

@@ -75,7 +75,7 @@ func TestOSCALSchemaRejects(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, bad := range []struct{ from, to string }{
-		{`"state": "not-satisfied"`, `"state": "failed"`},
+		{`"state":"not-satisfied"`, `"state":"failed"`},
 		{`"reviewed-controls"`, `"reviewed-kontrols"`},
 		{`"methods":[`, `"methods":[],"x":[`},
 	} {

@@ -392,13 +392,17 @@ func eachListedFinding(m *matrix.Matrix, limit int, fn func(r *matrix.Row, class
 
 // notRun returns the checks that did not run in this scan, each with its
 // reason: every cell of the check is NOT-TESTED for one reason (its
-// evidence was not gathered at all, as probes without --probe). Formats
-// for people and CI state such a check once instead of in every cell.
+// evidence was not gathered at all, as probes without --probe) or N/A
+// (judged without evidence). Formats for people and CI state its NOT-TESTED
+// cells once instead of in every cell; its N/A cells stay as they are.
 func notRun(m *matrix.Matrix) map[string]string {
 	reason := map[string]string{}
 	mixed := map[string]bool{}
 	_ = eachCell(m, func(_ *matrix.Row, _ *matrix.Class, c *matrix.Cell) error {
 		if mixed[c.Check] {
+			return nil
+		}
+		if c.Status == matrix.NA {
 			return nil
 		}
 		r, seen := reason[c.Check]

@@ -111,8 +111,9 @@ type sarifSuppression struct {
 // and ERROR cell of a row or a class (level error for FAIL and ERROR,
 // warning for WARN) with a logical location naming the destination port
 // and, for a class's cell, its member count (the message names the class
-// key and first three members); the evidence document is its physical location, and the
-// row id (and class id) its fingerprints. Cells under an expired waiver
+// key and first three members); the evidence document is its physical
+// location, the evidence ids a property, and the row id (and class id) its
+// partial fingerprints. Cells under an expired waiver
 // carry the waiver as a rejected suppression. Results are streamed; their
 // number follows rows and classes, never paths.
 func SARIF(w io.Writer, m *matrix.Matrix) error {
@@ -181,14 +182,14 @@ func sarifResultOf(m *matrix.Matrix, ix *matrix.Index, artifacts []sarifArtifact
 	}
 	where, fqn, subject := dst, m.Cluster+"/"+dst, r.ID
 	what := dst
-	props := map[string]any{"status": string(c.Status), "rowId": r.ID, "evidence": nonNil(c.Evidence)}
+	props := map[string]any{"status": string(c.Status), "evidence": nonNil(c.Evidence)}
 	partial := map[string]string{"rowId/v1": r.ID}
 	if cl != nil {
 		where = fmt.Sprintf("%s from %s", dst, sources(cl.Members))
 		what = fmt.Sprintf("%s (%s: %s)", where, cl.Key, memberList(ix, cl, 3))
 		fqn += "/class/" + cl.ID
 		subject = cl.ID
-		props["classId"], props["members"] = cl.ID, cl.Members
+		props["members"] = cl.Members
 		partial["classId/v1"] = cl.ID
 	}
 	res := sarifResult{RuleID: c.Check, RuleIndex: rule, Kind: "fail", Level: level,
@@ -201,7 +202,6 @@ func sarifResultOf(m *matrix.Matrix, ix *matrix.Index, artifacts []sarifArtifact
 	for _, ev := range c.Evidence {
 		if i, ok := artifact[evidenceDoc(ev)]; ok {
 			loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: sarifArtifactLocation{URI: artifacts[i].Location.URI, URIBaseID: "BUNDLE", Index: &i}}
-			loc.Message = &sarifText{"evidence " + ev}
 			break
 		}
 	}

@@ -355,7 +355,7 @@ func clientMode(m networking.ClientTLSSettings_TLSmode) string {
 func (ct *clientTLS) reason() string {
 	switch ct.mode {
 	case ClientNone:
-		return "the client has no sidecar and is not captured by ambient: it sends what the application sends (plaintext at the mesh layer; application TLS is not known from policy)"
+		return "client outside the mesh (no sidecar, not in ambient): it sends what the application sends"
 	}
 	if ct.sidecar != "" {
 		if ct.blocked {
@@ -364,7 +364,7 @@ func (ct *clientTLS) reason() string {
 		return fmt.Sprintf("Sidecar %s does not import %s, so the client's proxy forwards it through the PassthroughCluster as plain TCP: no DestinationRule, no auto mTLS", ct.sidecar, ct.fqdn)
 	}
 	if ct.client.Mesh == "ambient" {
-		return "the client is captured by ambient: ztunnel upgrades to HBONE (mTLS) when the destination is in the mesh; DestinationRules apply only at waypoints"
+		return "client in ambient: ztunnel sends HBONE (mTLS) to meshed destinations; DestinationRules apply only at waypoints"
 	}
 	if ct.dr == nil {
 		return "no DestinationRule applies to this client, so auto mTLS decides"

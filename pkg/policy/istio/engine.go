@@ -862,7 +862,7 @@ func (e *Engine) send(c Client, rt *clientTLS, ss *serverSide, b *backend) sendK
 }
 
 func autoWhy(b *backend) string {
-	return fmt.Sprintf("auto mTLS sends mTLS because endpoint %s is meshed (%s=istio) and its mode on port %d is %s, not DISABLE", b.name, labelTLSMode, b.targetPort, b.sm.mode)
+	return fmt.Sprintf("auto mTLS sends mTLS: endpoint %s is meshed (%s=istio), port %d is %s", b.name, labelTLSMode, b.targetPort, b.sm.mode)
 }
 
 func (e *Engine) autoPlainWhy(ss *serverSide, b *backend) string {
@@ -926,18 +926,18 @@ func outcome(send sendKind, b *backend) (string, string) {
 		case sendAppTLS:
 			return ExpectTLS, "the client originates TLS with user certificates and the application terminates it"
 		default:
-			return ExpectPlaintext, "plaintext reaches the application: no proxy on the server side enforces mTLS"
+			return ExpectPlaintext, "plaintext reaches the application: no server-side proxy enforces mTLS"
 		}
 	}
 	// Sidecar server on a captured port.
 	switch send {
 	case sendHBONE:
-		return ExpectMTLS, "ztunnel tunnels over HBONE to the sidecar's 15008 listener, which always requires mTLS"
+		return ExpectMTLS, "ztunnel tunnels HBONE to the sidecar's 15008 listener, which requires mTLS"
 	case sendMTLS:
 		if mode == security.PeerAuthentication_MutualTLS_DISABLE {
 			return ExpectBroken, "the client sends Istio mTLS but the server's mode is DISABLE: no filter chain matches (NR filter_chain_not_found), the client sees 503 or a reset"
 		}
-		return ExpectMTLS, "the client sends Istio mTLS and the server's sidecar accepts it"
+		return ExpectMTLS, "Istio mTLS, accepted by the server's sidecar"
 	case sendAppTLS:
 		if strict {
 			return ExpectBroken, "the client sends TLS with non-mesh certificates and the server is STRICT: the handshake fails"
@@ -945,12 +945,12 @@ func outcome(send sendKind, b *backend) (string, string) {
 		return ExpectTLS, "the client's application TLS passes through the server's sidecar, which is not STRICT (istio/istio#29589)"
 	default:
 		if strict {
-			return ExpectBroken, "the client sends plaintext and the server is STRICT: the connection is reset (NR filter_chain_not_found)"
+			return ExpectBroken, "plaintext to a STRICT server is reset (NR filter_chain_not_found)"
 		}
 		if mode == security.PeerAuthentication_MutualTLS_DISABLE {
 			return ExpectPlaintext, "the client sends plaintext and the server's mode is DISABLE"
 		}
-		return ExpectPlaintext, "the client sends plaintext and the server is PERMISSIVE, so it accepts it"
+		return ExpectPlaintext, "plaintext to a PERMISSIVE server is accepted"
 	}
 }
 

@@ -187,7 +187,7 @@ func (b *backend) serverReason() string {
 	case b.gateway && b.gwSeen:
 		return fmt.Sprintf("server %s is an Istio gateway, and no Gateway server selecting it listens on this port", b.name)
 	case b.mesh == inventory.MeshNone:
-		return fmt.Sprintf("server %s has no sidecar and is not captured by ambient: nothing enforces mTLS on port %d, it accepts whatever the application accepts", b.name, b.targetPort)
+		return fmt.Sprintf("server %s outside the mesh (no sidecar, not in ambient): nothing enforces mTLS on port %d", b.name, b.targetPort)
 	case b.excluded:
 		return fmt.Sprintf("server %s excludes port %d from sidecar capture (%s): the PeerAuthentication mode (%s) does not apply there and plaintext reaches the application", b.name, b.targetPort, annExcludeInbound, b.sm.mode)
 	case b.mesh == inventory.MeshAmbient:
