@@ -28,11 +28,9 @@ func CSV(w io.Writer, m *matrix.Matrix) error {
 		return err
 	}
 	skipped := notRun(m)
-	n := map[string]int{}
 	rec := make([]string, len(CSVColumns))
 	err := eachCell(m, func(r *matrix.Row, cl *matrix.Class, c *matrix.Cell) error {
-		if _, ok := skipped[c.Check]; ok && c.Status == matrix.NotTested {
-			n[c.Check]++
+		if skipped.stated(c) {
 			return nil
 		}
 		rec[0], rec[1] = r.ID, csvSafe(dstName(r.Destination))
@@ -47,8 +45,8 @@ func CSV(w io.Writer, m *matrix.Matrix) error {
 		return err
 	}
 	for _, chk := range m.Checks {
-		if reason, ok := skipped[chk.ID]; ok {
-			if err := cw.Write([]string{"", "*", "", "", strconv.Itoa(n[chk.ID]), chk.ID, string(matrix.NotTested), csvSafe("not run in this scan: " + reason), "", ""}); err != nil {
+		if nr, ok := skipped[chk.ID]; ok {
+			if err := cw.Write([]string{"", "*", "", "", strconv.Itoa(nr.cells), chk.ID, string(matrix.NotTested), csvSafe("not run in this scan: " + nr.reason), "", ""}); err != nil {
 				return err
 			}
 		}

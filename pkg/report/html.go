@@ -163,7 +163,7 @@ func HTML(w io.Writer, m *matrix.Matrix) error {
 		if c == nil {
 			return htmlCell{Status: matrix.NotTested, Title: check + ": no cell"}
 		}
-		if _, ok := skipped[check]; ok && c.Status == matrix.NotTested {
+		if skipped.stated(c) {
 			return htmlCell{Status: c.Status}
 		}
 		return htmlCell{Status: c.Status, Title: fmt.Sprintf("%s %s: %s", check, c.Status, c.Reason)}

@@ -107,19 +107,12 @@ func JUnit(w io.Writer, m *matrix.Matrix) error {
 	skipped := notRun(m)
 	// A check that did not run counts as one skipped testcase for its
 	// NOT-TESTED cells; its N/A cells stay testcases of their own.
-	notTestedOf := map[string]int{}
-	_ = eachCell(m, func(_ *matrix.Row, _ *matrix.Class, c *matrix.Cell) error {
-		if _, ok := skipped[c.Check]; ok && c.Status == matrix.NotTested {
-			notTestedOf[c.Check]++
-		}
-		return nil
-	})
-	for id, n := range notTestedOf {
+	for id, nr := range skipped {
 		t := tally[id]
-		t.tests -= n - 1
-		t.skipped -= n - 1
-		all.tests -= n - 1
-		all.skipped -= n - 1
+		t.tests -= nr.cells - 1
+		t.skipped -= nr.cells - 1
+		all.tests -= nr.cells - 1
+		all.skipped -= nr.cells - 1
 	}
 	bw := bufio.NewWriter(w)
 	bw.WriteString(xml.Header)
@@ -143,24 +136,22 @@ func JUnit(w io.Writer, m *matrix.Matrix) error {
 			return fmt.Errorf("encoding junit: %w", err)
 		}
 		testcase := xml.StartElement{Name: xml.Name{Local: "testcase"}}
-		reason, collapsed := skipped[chk.ID]
-		if collapsed {
+		if nr, ok := skipped[chk.ID]; ok {
 			unit := "destination port"
 			if isSource(chk) {
 				unit = "source class"
 			}
-			name := fmt.Sprintf("every %s (%s)", unit, plural(notTestedOf[chk.ID], "cell", "cells"))
+			name := fmt.Sprintf("every %s (%s)", unit, plural(nr.cells, "cell", "cells"))
 			if tally[chk.ID].tests > 1 {
-				name = fmt.Sprintf("every %s but the N/A ones (%s)", unit, plural(notTestedOf[chk.ID], "cell", "cells"))
+				name = fmt.Sprintf("every %s but the N/A ones (%s)", unit, plural(nr.cells, "cell", "cells"))
 			}
 			tc := junitCase{Name: name, Classname: "sc8scan." + chk.ID, Time: "0",
-				Skipped: &junitResult{Message: "not run in this scan: " + reason}}
+				Skipped: &junitResult{Message: "not run in this scan: " + nr.reason}}
 			if err := enc.EncodeElement(tc, testcase); err != nil {
 				return fmt.Errorf("encoding junit: %w", err)
 			}
 		}
-		// keep reports whether a cell of this check is written on its own.
-		keep := func(c *matrix.Cell) bool { return c != nil && (!collapsed || c.Status != matrix.NotTested) }
+		keep := func(c *matrix.Cell) bool { return c != nil && !skipped.stated(c) }
 		for i := range m.Rows {
 			r := &m.Rows[i]
 			if c := r.Cell(chk.ID); keep(c) {

@@ -313,36 +313,15 @@ func OSCAL(w io.Writer, m *matrix.Matrix) error {
 	ld := &doc.AssessmentResults.Results[0].LocalDefinitions
 	if comps := ld.Components; len(comps) > 0 {
 		ld.streamed = true
-		arrays = append(arrays, jsonArray{Line: `          "components": null`, Items: func(emit func(any) error) error {
-			for i := range comps {
-				if err := emit(&comps[i]); err != nil {
-					return err
-				}
-			}
-			return nil
-		}})
+		arrays = append(arrays, jsonArray{Line: `          "components": null`, Items: items(comps)})
 	}
 	res := &doc.AssessmentResults.Results[0]
 	res.streamed = true
-	for _, a := range []struct {
-		line string
-		n    int
-		item func(i int) any
-	}{
-		{`        "risks": null`, len(res.Risks), func(i int) any { return &res.Risks[i] }},
-		{`        "findings": null`, len(res.Findings), func(i int) any { return &res.Findings[i] }},
-	} {
-		if a.n == 0 {
-			continue
-		}
-		arrays = append(arrays, jsonArray{Line: a.line, Items: func(emit func(any) error) error {
-			for i := 0; i < a.n; i++ {
-				if err := emit(a.item(i)); err != nil {
-					return err
-				}
-			}
-			return nil
-		}})
+	if len(res.Risks) > 0 {
+		arrays = append(arrays, jsonArray{Line: `        "risks": null`, Items: items(res.Risks)})
+	}
+	if len(res.Findings) > 0 {
+		arrays = append(arrays, jsonArray{Line: `        "findings": null`, Items: items(res.Findings)})
 	}
 	return writeJSON(w, &doc, arrays...)
 }

@@ -99,22 +99,8 @@ func JSON(w io.Writer, m *matrix.Matrix) error {
 	env := *m
 	env.Rows, env.Groups = nil, nil
 	return writeJSON(w, &env,
-		jsonArray{Line: `  "rows": null`, Items: func(emit func(any) error) error {
-			for i := range m.Rows {
-				if err := emit(&m.Rows[i]); err != nil {
-					return err
-				}
-			}
-			return nil
-		}},
-		jsonArray{Line: `  "groups": null`, Items: func(emit func(any) error) error {
-			for i := range m.Groups {
-				if err := emit(&m.Groups[i]); err != nil {
-					return err
-				}
-			}
-			return nil
-		}})
+		jsonArray{Line: `  "rows": null`, Items: items(m.Rows)},
+		jsonArray{Line: `  "groups": null`, Items: items(m.Groups)})
 }
 
 // headSize is how much of a document Read keeps to name its apiVersion
@@ -395,26 +381,40 @@ func eachListedFinding(m *matrix.Matrix, limit int, fn func(r *matrix.Row, class
 // evidence was not gathered at all, as probes without --probe) or N/A
 // (judged without evidence). Formats for people and CI state its NOT-TESTED
 // cells once instead of in every cell; its N/A cells stay as they are.
-func notRun(m *matrix.Matrix) map[string]string {
-	reason := map[string]string{}
+func notRun(m *matrix.Matrix) notRunChecks {
+	n := notRunChecks{}
 	mixed := map[string]bool{}
 	_ = eachCell(m, func(_ *matrix.Row, _ *matrix.Class, c *matrix.Cell) error {
-		if mixed[c.Check] {
+		if mixed[c.Check] || c.Status == matrix.NA {
 			return nil
 		}
-		if c.Status == matrix.NA {
-			return nil
-		}
-		r, seen := reason[c.Check]
-		if c.Status != matrix.NotTested || (seen && r != c.Reason) {
+		nr, seen := n[c.Check]
+		if c.Status != matrix.NotTested || (seen && nr.reason != c.Reason) {
 			mixed[c.Check] = true
-			delete(reason, c.Check)
+			delete(n, c.Check)
 			return nil
 		}
-		reason[c.Check] = c.Reason
+		n[c.Check] = notRunCheck{c.Reason, nr.cells + 1}
 		return nil
 	})
-	return reason
+	return n
+}
+
+// notRunCheck is a check that did not run: the reason of its NOT-TESTED
+// cells and their number.
+type notRunCheck struct {
+	reason string
+	cells  int
+}
+
+// notRunChecks are the checks that did not run, by check id.
+type notRunChecks map[string]notRunCheck
+
+// stated reports whether c is stated once with its check instead of on its
+// own: a NOT-TESTED cell of a check that did not run.
+func (n notRunChecks) stated(c *matrix.Cell) bool {
+	_, ok := n[c.Check]
+	return ok && c.Status == matrix.NotTested
 }
 
 // notTested counts the NOT-TESTED cells by reason, in order of first

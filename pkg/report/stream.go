@@ -100,3 +100,15 @@ func bufErr(bw *bufio.Writer) error {
 	_, err := bw.Write(nil)
 	return err
 }
+
+// items emits the members of s in order, for a jsonArray.
+func items[T any](s []T) func(emit func(v any) error) error {
+	return func(emit func(v any) error) error {
+		for i := range s {
+			if err := emit(&s[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
