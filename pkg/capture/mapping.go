@@ -187,3 +187,21 @@ func (m *mapper) isServer(a netip.AddrPort) bool {
 	}
 	return false
 }
+
+// MapFlows maps the flows of a report classified without the inventory (a
+// node sensor's) through inv: each flow's source and destination pods,
+// workloads and Services, as a capture read with WithInventory would have
+// them. A flow whose addresses do not parse is left as it is.
+func MapFlows(r *evidence.FlowReport, inv *inventory.Inventory) {
+	m := newMapper(inv)
+	for i := range r.Flows {
+		f := &r.Flows[i]
+		client, err1 := netip.ParseAddrPort(f.Client)
+		server, err2 := netip.ParseAddrPort(f.Server)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		f.Source, f.Destination, f.PathID = nil, nil, ""
+		m.mapFlow(f, client, server)
+	}
+}

@@ -181,6 +181,17 @@ func TestInventoryMapping(t *testing.T) {
 		t.Errorf("mapping (-want +got):\n%s", diff)
 	}
 
+	// A sensor's report, classified without the inventory, maps the same
+	// afterwards.
+	bare, err := ReadFile(context.Background(), filepath.Join(pcapDir, "vxlan.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	MapFlows(bare, inv)
+	if diff := cmp.Diff(r.Flows, bare.Flows); diff != "" {
+		t.Errorf("MapFlows (-with inventory +mapped after):\n%s", diff)
+	}
+
 	// A ClusterIP on the service port maps to the same Service and path.
 	m := newMapper(&inventory.Inventory{
 		Cluster:   "test",

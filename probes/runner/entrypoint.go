@@ -11,6 +11,7 @@ import (
 	"os"
 
 	"github.com/sc8scan/sc8scan/pkg/evidence"
+	"github.com/sc8scan/sc8scan/probes/frame"
 	"github.com/sc8scan/sc8scan/probes/plan"
 )
 
@@ -26,8 +27,9 @@ func Main(ctx context.Context, in io.Reader, out, errw io.Writer, args []string)
 	fs.SetOutput(errw)
 	planPath := fs.String("plan", "-", "plan JSON file, or - for stdin")
 	verbose := fs.Bool("v", false, "log each target to stderr")
+	frameName := fs.String("frame", "", "write the report as one log frame named this (for the in-cluster dispatcher: digest and length checked when read back) instead of indented JSON")
 	fs.Usage = func() {
-		fmt.Fprintln(errw, "usage: sc8probe [-plan FILE|-] [-v]\n\nReads a ProbePlan (JSON), probes every target and writes a ProbeReport (JSON) to stdout.")
+		fmt.Fprintln(errw, "usage: sc8probe [-plan FILE|-] [-frame NAME] [-v]\n\nReads a ProbePlan (JSON), probes every target and writes a ProbeReport (JSON) to stdout.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -57,6 +59,16 @@ func Main(ctx context.Context, in io.Reader, out, errw io.Writer, args []string)
 	rep, err := Run(ctx, p, WithLogger(log), WithScannerName("sc8probe"))
 	if err != nil {
 		return err
+	}
+	if *frameName != "" {
+		b, err := json.Marshal(rep)
+		if err != nil {
+			return fmt.Errorf("writing report: %w", err)
+		}
+		if err := frame.Write(out, evidence.KindProbeReport, *frameName, b); err != nil {
+			return fmt.Errorf("writing report: %w", err)
+		}
+		return nil
 	}
 	enc := json.NewEncoder(out)
 	enc.SetIndent("", "  ")

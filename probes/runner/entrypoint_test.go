@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sc8scan/sc8scan/pkg/evidence"
+	"github.com/sc8scan/sc8scan/probes/frame"
 	"github.com/sc8scan/sc8scan/probes/runner"
 )
 
@@ -29,6 +30,26 @@ func TestMainReadsPlanWritesReport(t *testing.T) {
 	}
 	if len(rep.Results) != 1 || !rep.Results[0].TLS.Offered || !rep.Results[0].Plaintext.Accepted || rep.Results[0].Vantage != "pod-a" {
 		t.Errorf("results %+v", rep.Results)
+	}
+}
+
+func TestMainWritesAFrame(t *testing.T) {
+	h, p := permissiveHostPort(t)
+	planJSON := fmt.Sprintf(`{"targets":[{"host":%q,"port":%d}],"limits":{"enumerate":false,"connTimeout":"2s"}}`, h, p)
+	var out, errw bytes.Buffer
+	if err := runner.Main(context.Background(), strings.NewReader(planJSON), &out, &errw, []string{"-frame", "probe-3"}); err != nil {
+		t.Fatalf("Main: %v (stderr %s)", err, errw.String())
+	}
+	frames, err := frame.Read(&out, 1<<20)
+	if err != nil || len(frames) != 1 {
+		t.Fatalf("frames %d, err %v", len(frames), err)
+	}
+	if f := frames[0]; f.Kind != evidence.KindProbeReport || f.Name != "probe-3" {
+		t.Errorf("frame %s of %s", f.Kind, f.Name)
+	}
+	var rep evidence.ProbeReport
+	if err := json.Unmarshal(frames[0].Data, &rep); err != nil || len(rep.Results) != 1 || !rep.Results[0].TLS.Offered {
+		t.Errorf("framed report %+v, err %v", rep.Results, err)
 	}
 }
 
