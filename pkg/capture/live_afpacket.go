@@ -4,6 +4,7 @@ package capture
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -28,6 +29,12 @@ func openLive(iface string, cfg *config) (liveHandle, error) {
 	)
 	if err != nil {
 		return nil, err
+	}
+	// See live_socket.go: a bridge shows forwarded frames only to a
+	// promiscuous socket.
+	if err := tp.SetPromiscuous(true); err != nil {
+		tp.Close()
+		return nil, fmt.Errorf("promiscuous mode on %s: %w", iface, err)
 	}
 	return &ringHandle{tp: tp}, nil
 }

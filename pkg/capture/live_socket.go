@@ -3,6 +3,7 @@
 package capture
 
 import (
+	"fmt"
 	"github.com/gopacket/gopacket/pcapgo"
 )
 
@@ -19,6 +20,14 @@ func openLive(iface string, cfg *config) (liveHandle, error) {
 	if err := h.SetCaptureLength(cfg.snaplen); err != nil {
 		h.Close()
 		return nil, err
+	}
+	// A bridge passes the frames it forwards between its ports up to its
+	// own device only when promiscuous: without it a capture on a node's
+	// CNI bridge sees none of the pod-to-pod traffic. The membership is
+	// the socket's and ends with it.
+	if err := h.SetPromiscuous(true); err != nil {
+		h.Close()
+		return nil, fmt.Errorf("promiscuous mode on %s: %w", iface, err)
 	}
 	return socketHandle{h}, nil
 }

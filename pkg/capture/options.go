@@ -24,7 +24,6 @@ type config struct {
 	snaplen      int
 	period       time.Duration
 	onReport     func(r *evidence.FlowReport, final bool)
-	promiscuous  bool
 	scannerName  string
 	inputDisplay string
 }

@@ -104,6 +104,7 @@ run is NOT-TESTED with its reason, never PASS.
 		newProbeCmd(s),
 		newPolicyCmd(s),
 		newImagesCmd(s),
+		newGenCmd(s),
 	)
 	return root
 }

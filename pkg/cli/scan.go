@@ -27,12 +27,14 @@ type scanFlags struct {
 	concurrency                         int
 	byClass                             bool
 	kubeconfig, context                 string
+	inCluster                           bool
+	pods                                inClusterFlags
 }
 
 func newScanCmd(s Streams) *cobra.Command {
 	f := &scanFlags{}
 	cmd := &cobra.Command{
-		Use:   "scan (--from DIR | --kubeconfig FILE) [--out DIR]",
+		Use:   "scan (--from DIR | --kubeconfig FILE [--in-cluster]) [--out DIR]",
 		Short: "Scan a cluster (a manifest dump or a live cluster), gather evidence and write the SC-8 matrix",
 		Long: `scan reads a directory of manifests (kubectl get -A -o yaml dumps, Helm
 output, multi-document YAML or JSON), builds the inventory of service paths
@@ -47,7 +49,20 @@ Evidence:
   images   FIPS inspection of every referenced image (--images), read from
            --image-map ref=oci-layout:DIR|TARBALL where no registry is reachable
 Evidence gathered elsewhere (probe pods, the sensor, a previous run) is given
-with --evidence FILE and used instead of gathering that kind here.
+with --evidence FILE and used instead of gathering that kind here; a pod log
+holding framed reports (kubectl logs of what sc8scan gen applies) is read too.
+
+In the cluster (--kubeconfig FILE --in-cluster): probe Jobs run from the
+sc8scan image (--image) outside the mesh, under the restricted Pod Security
+profile, with no service-account token, against every Service ClusterIP, every
+ready endpoint's pod IP and every declared pod port no Service covers. With
+--capture-for 60s a sensor DaemonSet captures on every node for that window;
+with --mesh-vantage sidecar|ambient a second set of Jobs probes from inside the
+mesh. Results come back through the pod logs, framed with a SHA-256 digest: a
+report cut short is an ERROR for its targets, never a partial PASS. Everything
+the run creates is deleted when it ends, fails or is interrupted; what a killed
+scanner leaves deletes itself after --run-deadline. sc8scan gen prints the
+same objects for review.
 
 A cell no evidence reaches is NOT-TESTED with the reason, never PASS.
 
@@ -64,6 +79,7 @@ The bundle (--out DIR) holds, by default (--format picks others):
 ` + exitCodesHelp,
 		Example: `  sc8scan scan --from ./dump --out ./sc8-bundle
   sc8scan scan --kubeconfig ~/.kube/config --context staging --out ./sc8-bundle
+  sc8scan scan --kubeconfig ci.kubeconfig --in-cluster --capture-for 60s --out ./sc8-bundle
   sc8scan scan --from ./dump --targets lab/targets.json --ca lab/ca.pem --out out/
   sc8scan scan --from ./dump --pcap node-a.pcapng --images --min-coverage 80`,
 		Args: cobra.NoArgs,
@@ -94,6 +110,8 @@ The bundle (--out DIR) holds, by default (--format picks others):
 	fl.IntVar(&f.concurrency, "concurrency", 32, "probe targets at once")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress messages on stderr")
 	fl.BoolVar(&f.byClass, "by-class", false, "table: one line per source class under each destination port")
+	fl.BoolVar(&f.inCluster, "in-cluster", false, "run the probes (and with --capture-for, the sensor) as pods in the --kubeconfig cluster")
+	f.pods.add(fl)
 	return cmd
 }
 
@@ -105,6 +123,15 @@ func runScan(cmd *cobra.Command, s Streams, f *scanFlags) error {
 		return usageErr("give --from or --kubeconfig, not both")
 	case f.context != "" && f.kubeconfig == "":
 		return usageErr("--context needs --kubeconfig")
+	case f.inCluster && f.kubeconfig == "":
+		return usageErr("--in-cluster needs --kubeconfig (a live cluster to run the probe pods in)")
+	case f.inCluster && f.noProbe:
+		return usageErr("--in-cluster runs probes: drop --no-probe")
+	case f.inCluster && (len(f.targets) > 0 || f.targetsFile != ""):
+		return usageErr("--in-cluster probes every Service and pod port itself: drop --target/--targets")
+	}
+	if c := f.pods.changed(cmd.Flags()); len(c) > 0 && !f.inCluster {
+		return usageErr("%s need --in-cluster", strings.Join(c, ", "))
 	}
 	for _, fm := range f.formats {
 		if !contains(report.Formats, fm) {
@@ -121,6 +148,14 @@ func runScan(cmd *cobra.Command, s Streams, f *scanFlags) error {
 		Images: f.images, ImagesOffline: f.offline, Profile: f.profile, ImageMap: map[string]string{},
 		ProbeLimits: plan.Limits{ConnTimeout: plan.Duration(f.timeout), Concurrency: f.concurrency}}
 	o.Logger = progressLogger(s, f.quiet)
+	if f.inCluster {
+		do, err := f.pods.options()
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		do.Logger = o.Logger
+		o.InCluster = &do
+	}
 	if f.kubeconfig != "" {
 		cfg, ctxName, err := scan.LoadKubeconfig(f.kubeconfig, f.context)
 		if err != nil {

@@ -79,3 +79,16 @@ type FlowStats struct {
 	Malformed int64 `json:"malformed,omitempty"`
 	Evicted   int64 `json:"evicted,omitempty"`
 }
+
+// Merge adds o's flows and counters to r (the reports of several capture
+// files, interfaces or nodes read as one) and names both inputs.
+func (r *FlowReport) Merge(o *FlowReport) {
+	r.Input += ", " + o.Input
+	r.Flows = append(r.Flows, o.Flows...)
+	r.Stats.Packets += o.Stats.Packets
+	r.Stats.Flows += o.Stats.Flows
+	r.Stats.Dropped += o.Stats.Dropped
+	r.Stats.Truncated += o.Stats.Truncated
+	r.Stats.Malformed += o.Stats.Malformed
+	r.Stats.Evicted += o.Stats.Evicted
+}

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/sc8scan/sc8scan/pkg/evaluate"
 	"github.com/sc8scan/sc8scan/pkg/evidence"
+	"github.com/sc8scan/sc8scan/probes/frame"
 	"sigs.k8s.io/yaml"
 )
 
@@ -36,6 +38,54 @@ func LoadEvidence(path string, p *Preloaded) error {
 	if err != nil {
 		return fmt.Errorf("reading evidence: %w", err)
 	}
+	if bytes.Contains(data, []byte("sc8scan-frame v1 begin ")) {
+		return loadFramed(path, data, p)
+	}
+	return loadDoc(path, data, p)
+}
+
+// loadFramed reads the evidence frames of a pod log (kubectl logs of a
+// probe Job or a sensor pod, as `sc8scan gen` applies them): every frame
+// must be whole; FlowReports of several frames are merged.
+func loadFramed(path string, data []byte, p *Preloaded) error {
+	frames, err := frame.Read(bytes.NewReader(data), maxDocBytes)
+	if err != nil {
+		return fmt.Errorf("reading evidence %s: %w", path, err)
+	}
+	for _, f := range frames {
+		var one Preloaded
+		if err := loadDoc(fmt.Sprintf("%s (frame %s)", path, f.Name), f.Data, &one); err != nil {
+			return err
+		}
+		switch {
+		case one.Flows != nil && p.Flows != nil:
+			p.Flows.Merge(one.Flows)
+		case one.Probes != nil && p.Probes != nil:
+			p.Probes.Results = append(p.Probes.Results, one.Probes.Results...)
+		default:
+			one.into(p)
+		}
+	}
+	return nil
+}
+
+// into copies the documents o holds into p.
+func (o Preloaded) into(p *Preloaded) {
+	if o.Probes != nil {
+		p.Probes = o.Probes
+	}
+	if o.Policy != nil {
+		p.Policy = o.Policy
+	}
+	if o.Flows != nil {
+		p.Flows = o.Flows
+	}
+	if o.Images != nil {
+		p.Images = o.Images
+	}
+}
+
+func loadDoc(path string, data []byte, p *Preloaded) error {
 	var h evidence.Header
 	if err := json.Unmarshal(data, &h); err != nil {
 		return fmt.Errorf("reading evidence %s: %w", path, err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sc8scan/sc8scan/pkg/discover"
+	"github.com/sc8scan/sc8scan/pkg/dispatch"
 	"github.com/sc8scan/sc8scan/pkg/evaluate"
 	"github.com/sc8scan/sc8scan/pkg/evidence"
 	"github.com/sc8scan/sc8scan/pkg/inventory"
@@ -48,6 +49,11 @@ type Options struct {
 	// ImagesOffline never contacts a registry: images without an ImageMap
 	// entry are listed as not inspected.
 	ImagesOffline bool
+	// InCluster, when set, runs the probes (and the sensor, with its
+	// CaptureFor) as pods in the live cluster Kube names, against every
+	// Service ClusterIP, endpoint pod IP and declared pod port of the
+	// inventory, instead of probing from this machine.
+	InCluster *dispatch.Options
 	// Preloaded holds evidence documents gathered elsewhere (probe pods, the
 	// sensor, a previous run), used instead of gathering that kind here.
 	Preloaded Preloaded

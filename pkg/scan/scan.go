@@ -41,6 +41,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.From == "" && o.Kube == nil {
 		return nil, fmt.Errorf("nothing to scan: give a directory of manifests or a cluster")
 	}
+	if o.InCluster != nil && o.Kube == nil {
+		return nil, fmt.Errorf("an in-cluster run needs a live cluster (a kubeconfig), not a directory of manifests")
+	}
 	cluster := o.Cluster
 	if cluster == "" {
 		cluster = filepath.Base(filepath.Clean(o.From))
@@ -63,6 +66,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	ev := evaluate.Evidence{Skipped: map[string]string{}, Unprobed: map[string]string{}}
 	g := gatherer{o: o, inv: inv, log: log, ev: &ev, now: now}
 	g.policy()
+	if err := g.inCluster(ctx); err != nil {
+		return nil, err
+	}
 	if err := g.probes(ctx); err != nil {
 		return nil, err
 	}
@@ -131,14 +137,7 @@ func (g *gatherer) flows(ctx context.Context) error {
 			all = rep
 			continue
 		}
-		all.Input += ", " + rep.Input
-		all.Flows = append(all.Flows, rep.Flows...)
-		all.Stats.Packets += rep.Stats.Packets
-		all.Stats.Flows += rep.Stats.Flows
-		all.Stats.Dropped += rep.Stats.Dropped
-		all.Stats.Truncated += rep.Stats.Truncated
-		all.Stats.Malformed += rep.Stats.Malformed
-		all.Stats.Evicted += rep.Stats.Evicted
+		all.Merge(rep)
 	}
 	g.ev.Flows = all
 	return nil

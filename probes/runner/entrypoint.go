@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
+	"time"
 
 	"github.com/sc8scan/sc8scan/pkg/evidence"
 	"github.com/sc8scan/sc8scan/probes/frame"
@@ -27,6 +29,7 @@ func Main(ctx context.Context, in io.Reader, out, errw io.Writer, args []string)
 	fs.SetOutput(errw)
 	planPath := fs.String("plan", "-", "plan JSON file, or - for stdin")
 	verbose := fs.Bool("v", false, "log each target to stderr")
+	istioQuit := fs.Bool("istio-quit", false, "when done, ask the pod's Istio sidecar to exit (POST 127.0.0.1:15020/quitquitquit) so the Job can complete")
 	frameName := fs.String("frame", "", "write the report as one log frame named this (for the in-cluster dispatcher: digest and length checked when read back) instead of indented JSON")
 	fs.Usage = func() {
 		fmt.Fprintln(errw, "usage: sc8probe [-plan FILE|-] [-frame NAME] [-v]\n\nReads a ProbePlan (JSON), probes every target and writes a ProbeReport (JSON) to stdout.")
@@ -59,6 +62,9 @@ func Main(ctx context.Context, in io.Reader, out, errw io.Writer, args []string)
 	rep, err := Run(ctx, p, WithLogger(log), WithScannerName("sc8probe"))
 	if err != nil {
 		return err
+	}
+	if *istioQuit {
+		defer quitSidecar(ctx, log)
 	}
 	if *frameName != "" {
 		b, err := json.Marshal(rep)
@@ -101,4 +107,25 @@ func ReadPlan(r io.Reader) (plan.Plan, error) {
 		return p, fmt.Errorf("reading plan: kind %q, want ProbePlan", p.Kind)
 	}
 	return p, Validate(p)
+}
+
+// sidecarQuitURL is where an Istio sidecar's agent takes the request to
+// exit; a Job's pod completes only once every container has.
+var sidecarQuitURL = "http://127.0.0.1:15020/quitquitquit"
+
+// quitSidecar asks the pod's sidecar to exit. A sidecar that is not there
+// or does not answer is logged: the report is already written.
+func quitSidecar(ctx context.Context, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sidecarQuitURL, nil)
+	if err != nil {
+		return
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		log.Warn("asking the sidecar to exit", "err", err)
+		return
+	}
+	resp.Body.Close()
 }
