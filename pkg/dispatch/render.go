@@ -82,15 +82,15 @@ func (ob *Objects) labels(component string) map[string]string {
 
 func (ob *Objects) leaseName() string { return "sc8scan-" + ob.RunID }
 
-// namespace renders one of the run's namespaces. Pod Security: enforce
-// the given level, and warn and audit at restricted everywhere.
+// namespace renders one of the run's namespaces. Pod Security: enforce,
+// warn and audit at the given level.
 func (ob *Objects) namespace(name, enforce string, mesh map[string]string) *corev1.Namespace {
 	l := map[string]string{
 		LabelManagedBy:                               managedBy,
 		"pod-security.kubernetes.io/enforce":         enforce,
 		"pod-security.kubernetes.io/enforce-version": "latest",
-		"pod-security.kubernetes.io/warn":            "restricted",
-		"pod-security.kubernetes.io/audit":           "restricted",
+		"pod-security.kubernetes.io/warn":            enforce,
+		"pod-security.kubernetes.io/audit":           enforce,
 	}
 	for k, v := range mesh {
 		l[k] = v
