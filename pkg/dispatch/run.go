@@ -35,6 +35,8 @@ const (
 	admitWithin = 20 * time.Second
 	// sensorIdle is the line the sensor writes once its frames are out.
 	sensorIdle = "sc8sensor: capture window over; idle until stopped"
+	// sensorCapturing is the line the sensor writes as it starts.
+	sensorCapturing = "sc8sensor: capturing on "
 )
 
 // Result is the evidence a run brought back.
@@ -145,20 +147,52 @@ func (r *runner) apply(ctx context.Context) error {
 			return fmt.Errorf("creating ConfigMap %s/%s: %w", c.Namespace, c.Name, err)
 		}
 	}
-	for _, j := range r.ob.Jobs {
-		own(&j.ObjectMeta)
-		if _, err := r.cs.BatchV1().Jobs(j.Namespace).Create(ctx, j, metav1.CreateOptions{}); err != nil {
-			return fmt.Errorf("creating Job %s/%s: %w", j.Namespace, j.Name, err)
-		}
-	}
 	for _, d := range r.ob.DaemonSets {
 		own(&d.ObjectMeta)
 		if _, err := r.cs.AppsV1().DaemonSets(d.Namespace).Create(ctx, d, metav1.CreateOptions{}); err != nil {
 			return fmt.Errorf("creating DaemonSet %s/%s: %w", d.Namespace, d.Name, err)
 		}
 	}
+	// The sensor starts first, so it sees the probes' own connections.
+	if len(r.ob.DaemonSets) > 0 {
+		r.sensorStarted(ctx)
+	}
+	for _, j := range r.ob.Jobs {
+		own(&j.ObjectMeta)
+		if _, err := r.cs.BatchV1().Jobs(j.Namespace).Create(ctx, j, metav1.CreateOptions{}); err != nil {
+			return fmt.Errorf("creating Job %s/%s: %w", j.Namespace, j.Name, err)
+		}
+	}
 	r.progress("applied run %s: %d probe Jobs (%d targets)%s", r.ob.RunID, len(r.ob.Jobs), len(r.plan.Targets), r.sensorNote())
 	return nil
+}
+
+// sensorStarted waits, at most admitWithin, until every sensor pod says
+// it is capturing; a sensor that does not start is reported when the run
+// collects its flows, and the probes go ahead regardless.
+func (r *runner) sensorStarted(ctx context.Context) {
+	d := r.ob.DaemonSets[0]
+	until := time.Now().Add(admitWithin)
+	for time.Now().Before(until) && ctx.Err() == nil {
+		ds, err := r.cs.AppsV1().DaemonSets(d.Namespace).Get(ctx, d.Name, metav1.GetOptions{})
+		list, lerr := r.cs.CoreV1().Pods(d.Namespace).List(ctx, metav1.ListOptions{LabelSelector: LabelRun + "=" + r.ob.RunID + "," + LabelComponent + "=sensor"})
+		if err == nil && lerr == nil && len(list.Items) > 0 && len(list.Items) >= int(ds.Status.DesiredNumberScheduled) {
+			capturing := 0
+			for i := range list.Items {
+				if log, err := r.log(ctx, &list.Items[i], "sensor", 1<<20, true); err == nil && strings.Contains(log, sensorCapturing) {
+					capturing++
+				}
+			}
+			r.progress("sensor: %d of %d pods capturing", capturing, len(list.Items))
+			if capturing == len(list.Items) {
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(pollEvery):
+		}
+	}
 }
 
 func (r *runner) sensorNote() string {

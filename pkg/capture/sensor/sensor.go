@@ -124,8 +124,8 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 		if names, err = AutoInterfaces(sysClassNet); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "sc8sensor: capturing on %s\n", strings.Join(names, ","))
 	}
+	fmt.Fprintf(stderr, "sc8sensor: capturing on %s\n", strings.Join(names, ","))
 	var wg sync.WaitGroup
 	errs := make([]error, 0)
 	var mu sync.Mutex

@@ -65,6 +65,13 @@ type Lab struct {
 // Start starts one endpoint per spec, with certificates issued at issued
 // (pass the evaluation time of the scan that will judge them, or time.Now()).
 func Start(specs []Spec, issued time.Time) (*Lab, error) {
+	return StartListening(specs, issued, nil)
+}
+
+// StartListening is Start with each endpoint listening where listen says
+// (nil: a free loopback port), as a server pod of the in-cluster tests
+// listens on its Service's ports.
+func StartListening(specs []Spec, issued time.Time, listen func(Spec) string) (*Lab, error) {
 	ca, err := NewCA("sc8scan demo lab CA", issued)
 	if err != nil {
 		return nil, err
@@ -72,6 +79,9 @@ func Start(specs []Spec, issued time.Time) (*Lab, error) {
 	l := &Lab{CA: ca, Specs: specs}
 	for _, s := range specs {
 		e := &Endpoint{Kind: s.Kind}
+		if listen != nil {
+			e.Listen = listen(s)
+		}
 		if s.Kind == KindTLS || s.Kind == KindPermissve || s.Kind == KindPostgres {
 			cfg, err := l.tlsConfig(s)
 			if err != nil {

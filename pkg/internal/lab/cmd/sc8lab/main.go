@@ -15,10 +15,12 @@ import (
 	"os/exec"
 	"os/signal"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/sc8scan/sc8scan/pkg/internal/lab"
+	"github.com/sc8scan/sc8scan/probes/frame"
 )
 
 func main() {
@@ -26,6 +28,7 @@ func main() {
 	record := flag.String("record", "", "record the demo's pod-to-pod traffic to this pcap file (needs root, ip, tcpdump) and exit")
 	traffic := flag.Bool("traffic", false, "play the demo's traffic in this network namespace (used by -record)")
 	variants := flag.Bool("image-variants", false, "print each demo image reference and the crypto mode of the build standing in for it, and exit")
+	service := flag.String("serve-service", "", "serve the demo endpoints of one Service NS/NAME on all addresses at their own port numbers (a server pod of the in-cluster tests), writing the lab CA to stdout as a log frame")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -43,6 +46,12 @@ func main() {
 		os.Exit(0)
 	case *traffic:
 		if err := lab.RunTraffic(ctx, lab.DemoConversations()); err != nil {
+			fmt.Fprintln(os.Stderr, "lab:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	case *service != "":
+		if err := serveService(ctx, *service); err != nil {
 			fmt.Fprintln(os.Stderr, "lab:", err)
 			os.Exit(1)
 		}
@@ -94,4 +103,33 @@ func run(ctx context.Context, out string, cmd []string) int {
 		return 1
 	}
 	return 0
+}
+
+// serveService serves every demo spec of one Service on its port number,
+// on all addresses, with certificates from a CA made now, whose PEM it
+// writes to stdout as a frame (kind CA) for the test that reads the pod's
+// log. It serves until ctx ends.
+func serveService(ctx context.Context, ref string) error {
+	var specs []lab.Spec
+	for _, s := range lab.DemoSpecs() {
+		if s.Namespace+"/"+s.Service == ref {
+			specs = append(specs, s)
+		}
+	}
+	if len(specs) == 0 {
+		return fmt.Errorf("no demo endpoint for Service %q", ref)
+	}
+	l, err := lab.StartListening(specs, time.Now(), func(s lab.Spec) string { return fmt.Sprintf(":%d", s.Port) })
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	if err := frame.Write(os.Stdout, "CA", strings.ReplaceAll(ref, "/", "."), l.CA.PEM); err != nil {
+		return err
+	}
+	for i, s := range l.Specs {
+		fmt.Fprintf(os.Stderr, "lab: %s:%d on %s: %s\n", ref, s.Port, l.Endpoints[i].Addr(), s.Why)
+	}
+	<-ctx.Done()
+	return nil
 }
