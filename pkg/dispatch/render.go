@@ -162,6 +162,9 @@ func (ob *Objects) addProbes(p plan.Plan, o Options, nsName, vantage string, inM
 		part.Targets = p.Targets[i*o.TargetsPerJob : end]
 		name := fmt.Sprintf("%s-probe-%d", ob.leaseName(), i)
 		part.Vantage = fmt.Sprintf("in-cluster pod of Job %s/%s, %s", nsName, name, vantage)
+		if inMesh {
+			part.InMesh = o.MeshVantage
+		}
 		b, _ := json.Marshal(part)
 		ob.ConfigMaps = append(ob.ConfigMaps, &corev1.ConfigMap{
 			TypeMeta:   typeMeta("v1", "ConfigMap"),

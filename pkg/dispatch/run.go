@@ -462,6 +462,7 @@ func (r *runner) collectProbes(ctx context.Context, jobs []*jobState, problems *
 			out.Results = append(out.Results, evidence.ProbeResult{
 				Target:  evidence.Target{Host: t.Host, Port: t.Port, ServerName: t.ServerName, Scheme: t.Scheme, Service: t.Service},
 				Vantage: part.Vantage,
+				InMesh:  part.InMesh,
 				Errors:  []string{"no report from the probe pod: " + why},
 				Started: r.start,
 			})

@@ -22,6 +22,9 @@ type pathEvidence struct {
 	// refusal, when set, is the declared policy that explains why the
 	// probe was reset on every connection (see meshRefusal).
 	refusal string
+	// mesh is a probe of the same port from inside the mesh, if any.
+	mesh   *evidence.ProbeResult
+	meshID string
 }
 
 // verdict is one evidence source's opinion on a cell.
@@ -138,6 +141,16 @@ func meshRefusal(pe pathEvidence, d matrix.Destination) string {
 	}
 	if !meshedDestination(d) || p.Server.Mode != "STRICT" || p.PlaintextAccepted {
 		return ""
+	}
+	if m := pe.mesh; m != nil {
+		if m.ResetAll {
+			// Refused from inside the mesh too: the policy does not
+			// explain it; the port is not answering anyone.
+			return ""
+		}
+		if m.TLS.Tested || m.Plaintext.Tested {
+			return fmt.Sprintf("%s mode STRICT%s (a client inside the mesh, %s, was answered)", d.Mesh, by(p.Server.Policy), vantage(m))
+		}
 	}
 	return fmt.Sprintf("%s mode STRICT%s", d.Mesh, by(p.Server.Policy))
 }

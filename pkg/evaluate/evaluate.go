@@ -114,12 +114,14 @@ func problemText(p inventory.Problem) string {
 
 // index holds the evidence keyed for the joins.
 type index struct {
-	in       Input
-	probes   map[string][]int // "ns/svc:port" -> result indexes
-	policy   map[string]int   // "ns/svc:port" -> policy port index
-	flows    map[string][]int // "ns/svc:port" -> flow indexes
-	images   map[string][]int // image ref -> image indexes (one per pod environment)
-	services map[inventory.ServiceRef]*inventory.Service
+	in     Input
+	probes map[string][]int // "ns/svc:port" -> result indexes
+	// meshProbes are the results of probes run inside the mesh, by port.
+	meshProbes map[string][]int
+	policy     map[string]int   // "ns/svc:port" -> policy port index
+	flows      map[string][]int // "ns/svc:port" -> flow indexes
+	images     map[string][]int // image ref -> image indexes (one per pod environment)
+	services   map[inventory.ServiceRef]*inventory.Service
 	// members are the policy report's groups as matrix endpoints.
 	members map[string][]matrix.Endpoint
 	// byMesh groups every workload by mesh kind, for classes when there
@@ -134,7 +136,7 @@ type index struct {
 func svcKey(ns, name string, port int) string { return fmt.Sprintf("%s/%s:%d", ns, name, port) }
 
 func newIndex(in Input) *index {
-	ix := &index{in: in, probes: map[string][]int{}, policy: map[string]int{}, flows: map[string][]int{}, images: map[string][]int{},
+	ix := &index{in: in, probes: map[string][]int{}, meshProbes: map[string][]int{}, policy: map[string]int{}, flows: map[string][]int{}, images: map[string][]int{},
 		services: map[inventory.ServiceRef]*inventory.Service{}, clients: map[matrix.Endpoint]fipsEnd{}}
 	ix.groups.byID = map[string]bool{}
 	inv := in.Inventory
@@ -144,14 +146,20 @@ func newIndex(in Input) *index {
 	if r := in.Evidence.Probes; r != nil {
 		hosts := ix.hostNames()
 		for i, res := range r.Results {
+			// A probe from inside the mesh says what a mesh client gets,
+			// not what the port accepts: it is kept apart.
+			into := ix.probes
+			if res.InMesh != "" {
+				into = ix.meshProbes
+			}
 			if s := res.Target.Service; s != nil {
 				k := svcKey(s.Namespace, s.Name, s.Port)
-				ix.probes[k] = append(ix.probes[k], i)
+				into[k] = append(into[k], i)
 				continue
 			}
 			if ref, ok := hosts[strings.ToLower(strings.TrimSuffix(res.Target.Host, "."))]; ok {
 				k := svcKey(ref.Namespace, ref.Name, res.Target.Port)
-				ix.probes[k] = append(ix.probes[k], i)
+				into[k] = append(into[k], i)
 			}
 		}
 	}

@@ -458,3 +458,78 @@ func TestSourceWaiverSplitsItsClass(t *testing.T) {
 		t.Errorf("the waiver split a class of another destination: %+v", m.Rows[1].Classes)
 	}
 }
+
+// TestSeveralProbesOfOnePort: an in-cluster run probes a port at its
+// ClusterIP and at each backend pod; one backend that takes cleartext
+// fails the port whichever result comes first, and a probe from inside
+// the mesh (which goes through the mesh's proxies) never speaks for what
+// the port accepts from outside.
+func TestSeveralProbesOfOnePort(t *testing.T) {
+	svc := &evidence.ServicePort{Namespace: "b", Name: "api", Port: 8443}
+	refused := evidence.ProbeResult{Target: evidence.Target{Host: "198.19.0.10", Port: 8443, Service: svc},
+		Plaintext: evidence.PlaintextProbe{Tested: true, Evidence: "connection reset"}}
+	accepted := evidence.ProbeResult{Target: evidence.Target{Host: "198.18.10.7", Port: 8443, Service: svc},
+		Plaintext: evidence.PlaintextProbe{Tested: true, Accepted: true, Protocol: "http/1.1", Evidence: "HTTP/1.1 200 status line"}}
+	inMesh := accepted
+	inMesh.InMesh = "sidecar"
+	for _, tt := range []struct {
+		name    string
+		results []evidence.ProbeResult
+		want    matrix.Status
+		host    string // in the reason
+	}{
+		{"refused first", []evidence.ProbeResult{refused, accepted}, matrix.Fail, "198.18.10.7"},
+		{"accepted first", []evidence.ProbeResult{accepted, refused}, matrix.Fail, "198.18.10.7"},
+		{"both refuse", []evidence.ProbeResult{refused, refused}, matrix.Pass, ""},
+		{"in-mesh view kept apart", []evidence.ProbeResult{inMesh, refused}, matrix.Pass, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := Evaluate(Input{Inventory: smallInventory(), Now: now, Evidence: Evidence{Probes: &evidence.ProbeReport{Results: tt.results}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := m.Rows[0].Cell(matrix.CheckPlaintextRefused)
+			if c.Status != tt.want || !strings.Contains(c.Reason, tt.host) {
+				t.Errorf("PLAIN = %s %q, want %s naming %q", c.Status, c.Reason, tt.want, tt.host)
+			}
+		})
+	}
+}
+
+// TestRefusalSeenFromInsideTheMesh: a reset from outside a STRICT port is
+// the declared refusal when a client inside the mesh is answered, and is
+// not explained when the mesh client is reset too.
+func TestRefusalSeenFromInsideTheMesh(t *testing.T) {
+	svc := &evidence.ServicePort{Namespace: "b", Name: "api", Port: 8443}
+	reset := evidence.ProbeResult{Target: evidence.Target{Host: "198.19.0.10", Port: 8443, Service: svc}, TLS: evidence.TLSProbe{ClientAuth: "unknown"},
+		Errors: []string{"TLS: connection reset by peer"}, ResetAll: true}
+	answered := evidence.ProbeResult{Target: reset.Target, InMesh: "ambient", Vantage: "in-mesh probe",
+		Plaintext: evidence.PlaintextProbe{Tested: true, Accepted: true, Protocol: "http/1.1"}}
+	meshReset := reset
+	meshReset.InMesh = "ambient"
+	for _, tt := range []struct {
+		name   string
+		mesh   evidence.ProbeResult
+		want   matrix.Status
+		reason string
+	}{
+		{"mesh client answered", answered, matrix.Pass, "a client inside the mesh, in-mesh probe, was answered"},
+		{"mesh client reset too", meshReset, matrix.Error, "reset"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			inv := smallInventory()
+			inv.Workloads[1].Mesh.Kind = "ambient"
+			pol := policyOf(inv, evidence.PolicyClass{Mesh: "ambient", Server: evidence.PolicySide{Mode: "STRICT", Policy: "b/default"},
+				Client: evidence.PolicySide{Mode: "ISTIO_MUTUAL"}, Expected: "mtls"},
+				evidence.PolicyClass{Mesh: "none", Server: evidence.PolicySide{Mode: "STRICT"}, Client: evidence.PolicySide{Mode: "NONE"}, Expected: "broken"})
+			m, err := Evaluate(Input{Inventory: inv, Now: now, Evidence: Evidence{Policy: pol, Probes: &evidence.ProbeReport{Results: []evidence.ProbeResult{reset, tt.mesh}}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := m.Rows[0].Cell(matrix.CheckPlaintextRefused)
+			if c.Status != tt.want || !strings.Contains(c.Reason, tt.reason) {
+				t.Errorf("PLAIN = %s %q, want %s with %q", c.Status, c.Reason, tt.want, tt.reason)
+			}
+		})
+	}
+}

@@ -24,7 +24,10 @@ func (ix *index) row(svc *inventory.Service, sp inventory.ServicePort) matrix.Ro
 	var pe pathEvidence
 	if r := ix.in.Evidence.Probes; r != nil {
 		if idx := ix.probes[k]; len(idx) > 0 {
-			pe.probe, pe.probeID = &r.Results[idx[0]], fmt.Sprintf("%s#results[%d]", ProbeDoc, idx[0])
+			pe.probe, pe.probeID = &r.Results[idx[0]], probeRef(idx[0])
+		}
+		if idx := ix.meshProbes[k]; len(idx) > 0 {
+			pe.mesh, pe.meshID = &r.Results[idx[0]], probeRef(idx[0])
 		}
 	}
 	var port *evidence.PolicyPort
@@ -49,6 +52,17 @@ func (ix *index) row(svc *inventory.Service, sp inventory.ServicePort) matrix.Ro
 	}
 	pe.refusal = meshRefusal(pe, d)
 	ix.decideRow(&row, pe, svc)
+	// Several probes of one port (its ClusterIP and each backend pod):
+	// each is judged, and the worst reading of every cell wins.
+	alts := ix.otherProbes(pe, k, d)
+	for _, alt := range alts {
+		other := matrix.Row{Destination: d}
+		for _, c := range matrix.DestinationChecks {
+			other.Cells = append(other.Cells, matrix.Cell{Check: c.ID, Status: matrix.NotTested, Reason: ix.missingReason(c, d)})
+		}
+		ix.decideRow(&other, alt, svc)
+		worsen(row.Cells, other.Cells)
+	}
 
 	server := ix.serverEnd(svc)
 	waivers := ix.waiversFor(d)
@@ -77,11 +91,52 @@ func (ix *index) row(svc *inventory.Service, sp inventory.ServicePort) matrix.Ro
 			for _, chk := range matrix.SourceChecks {
 				c.Cells = append(c.Cells, matrix.Cell{Check: chk.ID, Status: matrix.NotTested, Reason: ix.missingReason(chk, d)})
 			}
-			ix.decideClass(&c, cpe, d, ix.fipsVerdict(part.client, server, svc), svc.ExternalName)
+			fips := ix.fipsVerdict(part.client, server, svc)
+			ix.decideClass(&c, cpe, d, fips, svc.ExternalName)
+			for _, alt := range alts {
+				other := c
+				other.Cells = nil
+				for _, chk := range matrix.SourceChecks {
+					other.Cells = append(other.Cells, matrix.Cell{Check: chk.ID, Status: matrix.NotTested, Reason: ix.missingReason(chk, d)})
+				}
+				acpe := cpe
+				acpe.probe, acpe.probeID, acpe.refusal = alt.probe, alt.probeID, alt.refusal
+				ix.decideClass(&other, acpe, d, fips, svc.ExternalName)
+				worsen(c.Cells, other.Cells)
+			}
 			row.Classes = append(row.Classes, c)
 		}
 	}
 	return row
+}
+
+func probeRef(i int) string { return fmt.Sprintf("%s#results[%d]", ProbeDoc, i) }
+
+// otherProbes returns pe with each further out-of-mesh probe of port k in
+// place of the first, its refusal decided anew.
+func (ix *index) otherProbes(pe pathEvidence, k string, d matrix.Destination) []pathEvidence {
+	idx := ix.probes[k]
+	if len(idx) < 2 {
+		return nil
+	}
+	out := make([]pathEvidence, 0, len(idx)-1)
+	for _, i := range idx[1:] {
+		alt := pe
+		alt.probe, alt.probeID = &ix.in.Evidence.Probes.Results[i], probeRef(i)
+		alt.refusal = meshRefusal(alt, d)
+		out = append(out, alt)
+	}
+	return out
+}
+
+// worsen replaces each cell of cells with its counterpart in other when
+// other's status is worse: the worse reading of ambiguous evidence wins.
+func worsen(cells, other []matrix.Cell) {
+	for i := range cells {
+		if matrix.Worst(cells[i].Status, other[i].Status) != cells[i].Status {
+			cells[i] = other[i]
+		}
+	}
 }
 
 // portView is the port-level policy prediction in the shape the

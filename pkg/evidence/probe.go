@@ -10,8 +10,12 @@ type ProbeReport struct {
 
 // ProbeResult is everything learned about one target port.
 type ProbeResult struct {
-	Target    Target         `json:"target"`
-	Vantage   string         `json:"vantage"`
+	Target  Target `json:"target"`
+	Vantage string `json:"vantage"`
+	// InMesh is "sidecar" or "ambient" when the probe ran inside the mesh:
+	// its connections went through the mesh's proxies, so it says what a
+	// mesh client gets, not what the port accepts from outside.
+	InMesh    string         `json:"inMesh,omitempty"`
 	Plaintext PlaintextProbe `json:"plaintext"`
 	TLS       TLSProbe       `json:"tls"`
 	// STARTTLS names the protocol used to upgrade to TLS, "" when TLS was

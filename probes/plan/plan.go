@@ -12,11 +12,14 @@ import (
 
 // Plan is a list of targets probed from one vantage point under limits.
 type Plan struct {
-	APIVersion string   `json:"apiVersion"`
-	Kind       string   `json:"kind"` // "ProbePlan"
-	Vantage    string   `json:"vantage"`
-	Targets    []Target `json:"targets"`
-	Limits     Limits   `json:"limits"`
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"` // "ProbePlan"
+	Vantage    string `json:"vantage"`
+	// InMesh is "sidecar" or "ambient" when the probe runs inside the
+	// mesh; every result carries it.
+	InMesh  string   `json:"inMesh,omitempty"`
+	Targets []Target `json:"targets"`
+	Limits  Limits   `json:"limits"`
 	// CABundle is a PEM bundle to verify server chains against; empty means
 	// verification is not checked.
 	CABundle string `json:"caBundle,omitempty"`

@@ -61,6 +61,7 @@ func TestMainRejectsBadPlans(t *testing.T) {
 		"wrong version": `{"apiVersion":"v9","targets":[]}`,
 		"bad target":    `{"targets":[{"host":"","port":1}]}`,
 		"two documents": `{"targets":[]} {"targets":[]}`,
+		"bad inMesh":    `{"targets":[],"inMesh":"linkerd"}`,
 	} {
 		var out, errw bytes.Buffer
 		if err := runner.Main(context.Background(), strings.NewReader(in), &out, &errw, nil); err == nil {

@@ -73,6 +73,9 @@ func Validate(p plan.Plan) error {
 			errs = append(errs, fmt.Sprintf("target %d (%s:%d) has unknown scheme %q", i, t.Host, t.Port, t.Scheme))
 		}
 	}
+	if p.InMesh != "" && p.InMesh != "sidecar" && p.InMesh != "ambient" {
+		errs = append(errs, fmt.Sprintf("inMesh %q: want sidecar, ambient or nothing", p.InMesh))
+	}
 	if p.Limits.Concurrency < 0 || p.Limits.PerEndpoint < 0 || p.Limits.ConnTimeout < 0 || p.Limits.TargetTimeout < 0 {
 		errs = append(errs, "limits must not be negative")
 	}
@@ -121,6 +124,7 @@ func (r *run) target(ctx context.Context, t plan.Target) evidence.ProbeResult {
 	res := &result{ProbeResult: evidence.ProbeResult{
 		Target:  evidence.Target{Host: t.Host, Port: t.Port, ServerName: t.ServerName, Scheme: t.Scheme, Service: t.Service},
 		Vantage: r.plan.Vantage,
+		InMesh:  r.plan.InMesh,
 		TLS:     evidence.TLSProbe{Versions: []evidence.TLSVersion{}, Groups: []string{}, Certificates: []evidence.Certificate{}},
 		Errors:  []string{},
 		Started: started.UTC(),
