@@ -1,12 +1,17 @@
-// Package deploy holds sc8scan's in-cluster manifests (kustomize base):
-// the namespace outside the mesh with restricted Pod Security, least-
-// privilege RBAC, the probe Job template and the sensor DaemonSet. They are
-// embedded so that the dispatcher renders exactly what the repository ships.
+// Package deploy holds sc8scan's standing in-cluster objects as a
+// kustomize base with overlays: the probes' namespace outside the mesh
+// under restricted Pod Security and least-privilege RBAC for the scanner
+// (base); the sensor's privileged namespace (overlays/capture); the in-mesh
+// probes' namespace (overlays/mesh-sidecar, overlays/mesh-ambient); the
+// extra rights of a scanner that makes its own namespaces
+// (overlays/self-managed-namespaces). The objects of one run are rendered
+// by pkg/dispatch (sc8scan gen prints them); a test holds the two to the
+// same namespaces.
 package deploy
 
 import "embed"
 
-// Base is the kustomize base.
+// Files are the base and the overlays.
 //
-//go:embed base/*.yaml
-var Base embed.FS
+//go:embed base overlays
+var Files embed.FS
