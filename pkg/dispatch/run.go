@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/sc8scan/sc8scan/pkg/evidence"
-	"github.com/sc8scan/sc8scan/probes/frame"
+	"github.com/sc8scan/sc8scan/pkg/evidence/frame"
 	"github.com/sc8scan/sc8scan/probes/plan"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"

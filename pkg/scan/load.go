@@ -9,7 +9,7 @@ import (
 
 	"github.com/sc8scan/sc8scan/pkg/evaluate"
 	"github.com/sc8scan/sc8scan/pkg/evidence"
-	"github.com/sc8scan/sc8scan/probes/frame"
+	"github.com/sc8scan/sc8scan/pkg/evidence/frame"
 	"sigs.k8s.io/yaml"
 )
 

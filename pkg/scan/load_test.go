@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/sc8scan/sc8scan/pkg/evidence"
-	"github.com/sc8scan/sc8scan/probes/frame"
+	"github.com/sc8scan/sc8scan/pkg/evidence/frame"
 )
 
 // TestLoadFramedLog reads evidence from a pod log as kubectl logs prints

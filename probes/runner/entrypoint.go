@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/sc8scan/sc8scan/pkg/evidence"
-	"github.com/sc8scan/sc8scan/probes/frame"
+	"github.com/sc8scan/sc8scan/pkg/evidence/frame"
 	"github.com/sc8scan/sc8scan/probes/plan"
 )
 

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/sc8scan/sc8scan/pkg/evidence"
-	"github.com/sc8scan/sc8scan/probes/frame"
+	"github.com/sc8scan/sc8scan/pkg/evidence/frame"
 	"github.com/sc8scan/sc8scan/probes/runner"
 )
 

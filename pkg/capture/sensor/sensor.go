@@ -26,7 +26,7 @@ import (
 
 	"github.com/sc8scan/sc8scan/pkg/capture"
 	"github.com/sc8scan/sc8scan/pkg/evidence"
-	"github.com/sc8scan/sc8scan/probes/frame"
+	"github.com/sc8scan/sc8scan/pkg/evidence/frame"
 )
 
 const sysClassNet = "/sys/class/net"

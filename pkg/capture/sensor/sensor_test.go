@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/sc8scan/sc8scan/pkg/evidence"
-	"github.com/sc8scan/sc8scan/probes/frame"
+	"github.com/sc8scan/sc8scan/pkg/evidence/frame"
 )
 
 func TestRunPcapToDir(t *testing.T) {

@@ -19,8 +19,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sc8scan/sc8scan/pkg/evidence/frame"
 	"github.com/sc8scan/sc8scan/pkg/internal/lab"
-	"github.com/sc8scan/sc8scan/probes/frame"
 )
 
 func main() {
