@@ -4,13 +4,16 @@ BIN     ?= bin
 GOFLAGS ?= -trimpath
 export CGO_ENABLED ?= 0
 
-.PHONY: help build test unit demo e2e lint bench bench-scale golden fuzz clean
+.PHONY: help build image test unit demo e2e lint bench bench-scale golden fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 build: ## build sc8scan, sc8probe and sc8sensor into bin/
 	$(GO) build $(GOFLAGS) -o $(BIN)/ ./cmd/...
+
+image: ## build the sc8scan image without a daemon: out/image/oci (OCI layout) and out/image/sc8scan.tar (docker archive)
+	$(GO) run ./hack/image -out out/image
 
 test: ## install test dependencies (as root), then run every test
 	hack/deps.sh

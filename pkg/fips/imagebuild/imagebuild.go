@@ -11,6 +11,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -34,9 +35,11 @@ type GoBuild struct {
 	// dependencies are in the module cache or reachable through GOPROXY.
 	Dir string
 	// GOFIPS140 ("", "v1.0.0", "latest", "inprocess", ...), GOEXPERIMENT
-	// ("", "boringcrypto"), GOARCH ("" for the host's) are passed as is.
+	// ("", "boringcrypto"), GOOS and GOARCH ("" for the host's) are passed
+	// as is.
 	GOFIPS140    string
 	GOEXPERIMENT string
+	GOOS         string
 	GOARCH       string
 	// CGO sets CGO_ENABLED=1; otherwise 0.
 	CGO bool
@@ -52,6 +55,9 @@ func (b GoBuild) env() []string {
 		cgo = "1"
 	}
 	env := []string{"CGO_ENABLED=" + cgo, "GOFIPS140=" + b.GOFIPS140, "GOEXPERIMENT=" + b.GOEXPERIMENT, "GOFLAGS=-buildvcs=false"}
+	if b.GOOS != "" {
+		env = append(env, "GOOS="+b.GOOS)
+	}
 	if b.GOARCH != "" {
 		env = append(env, "GOARCH="+b.GOARCH)
 	}
@@ -59,8 +65,9 @@ func (b GoBuild) env() []string {
 }
 
 // BuildGo builds b and returns the binary's path inside cacheDir. An
-// identical earlier build (same sources, settings and toolchain) is reused,
-// so a test run or a demo builds each variant once.
+// identical earlier build (same sources of every package it links from its
+// own module, same versions of the other modules, same settings and
+// toolchain) is reused, so a test run or a demo builds each variant once.
 func BuildGo(ctx context.Context, cacheDir string, b GoBuild) (string, error) {
 	goVersion, err := exec.CommandContext(ctx, "go", "env", "GOVERSION").Output()
 	if err != nil {
@@ -68,7 +75,7 @@ func BuildGo(ctx context.Context, cacheDir string, b GoBuild) (string, error) {
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\n%q\n%q\n%q\n", goVersion, b.env(), b.LDFlags, b.Tags)
-	if err := hashDir(h, b.Dir); err != nil {
+	if err := hashSources(ctx, h, b); err != nil {
 		return "", err
 	}
 	key := hex.EncodeToString(h.Sum(nil))[:24]
@@ -111,21 +118,85 @@ func cleanEnv() []string {
 	return out
 }
 
-func hashDir(h io.Writer, dir string) error {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", dir, err)
+// listedPackage is what go list says of one package a build links.
+type listedPackage struct {
+	ImportPath string
+	Dir        string
+	Module     *struct {
+		Path    string
+		Version string
+		GoMod   string
+		Main    bool
+		Replace *struct {
+			Path    string
+			Version string
+		}
 	}
-	for _, e := range entries {
-		if e.IsDir() {
+	GoFiles, CgoFiles, CFiles, CXXFiles, HFiles, SFiles, SysoFiles, EmbedFiles []string
+}
+
+// hashSources writes to h what building b reads besides the toolchain: the
+// go.mod of b's module and the files of every package the program links
+// from it (or from a module replaced by a local directory), and the path
+// and version of every other module, as go list reports them for b's
+// settings.
+func hashSources(ctx context.Context, h io.Writer, b GoBuild) error {
+	args := []string{"list", "-deps", "-json=ImportPath,Dir,Module,GoFiles,CgoFiles,CFiles,CXXFiles,HFiles,SFiles,SysoFiles,EmbedFiles"}
+	if b.Tags != "" {
+		args = append(args, "-tags="+b.Tags)
+	}
+	cmd := exec.CommandContext(ctx, "go", append(args, ".")...)
+	cmd.Dir = b.Dir
+	cmd.Env = append(cleanEnv(), b.env()...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("listing the packages %s links: %w\n%s", b.Dir, err, stderr.Bytes())
+	}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	mods := map[string]bool{}
+	for {
+		var p listedPackage
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			return fmt.Errorf("reading go list output for %s: %w", b.Dir, err)
+		}
+		m := p.Module
+		if m == nil { // the standard library: the toolchain version covers it
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			return err
+		local := m.Main || m.Replace != nil && m.Replace.Version == ""
+		if !mods[m.Path] {
+			mods[m.Path] = true
+			switch {
+			case !local && m.Replace != nil:
+				fmt.Fprintf(h, "module %s@%s => %s@%s\n", m.Path, m.Version, m.Replace.Path, m.Replace.Version)
+			case !local:
+				fmt.Fprintf(h, "module %s@%s\n", m.Path, m.Version)
+			case m.GoMod != "":
+				gomod, err := os.ReadFile(m.GoMod)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(h, "module %s go.mod %d\n", m.Path, len(gomod))
+				h.Write(gomod)
+			}
 		}
-		fmt.Fprintf(h, "%s %d\n", e.Name(), len(b))
-		h.Write(b)
+		if !local {
+			continue
+		}
+		for _, files := range [][]string{p.GoFiles, p.CgoFiles, p.CFiles, p.CXXFiles, p.HFiles, p.SFiles, p.SysoFiles, p.EmbedFiles} {
+			for _, f := range files {
+				data, err := os.ReadFile(filepath.Join(p.Dir, f))
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(h, "%s/%s %d\n", p.ImportPath, f, len(data))
+				h.Write(data)
+			}
+		}
 	}
 	return nil
 }
@@ -173,6 +244,9 @@ type File struct {
 	// contents of directory Path in the layers below.
 	Whiteout bool
 	Opaque   bool
+	// ModTime is the entry's modification time, and that of the parent
+	// directories it creates. Default: the Unix epoch.
+	ModTime time.Time
 }
 
 var epoch = time.Unix(0, 0).UTC()
@@ -182,7 +256,7 @@ func LayerTar(files ...File) ([]byte, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	dirs := map[string]bool{}
-	mkdirs := func(p string) error {
+	mkdirs := func(p string, mtime time.Time) error {
 		parts := strings.Split(p, "/")
 		for i := 1; i < len(parts); i++ {
 			d := strings.Join(parts[:i], "/")
@@ -190,7 +264,7 @@ func LayerTar(files ...File) ([]byte, error) {
 				continue
 			}
 			dirs[d] = true
-			if err := tw.WriteHeader(&tar.Header{Name: d + "/", Typeflag: tar.TypeDir, Mode: 0o755, ModTime: epoch}); err != nil {
+			if err := tw.WriteHeader(&tar.Header{Name: d + "/", Typeflag: tar.TypeDir, Mode: 0o755, ModTime: mtime}); err != nil {
 				return err
 			}
 		}
@@ -198,11 +272,15 @@ func LayerTar(files ...File) ([]byte, error) {
 	}
 	for _, f := range files {
 		p := strings.TrimPrefix(f.Path, "/")
-		if err := mkdirs(p); err != nil {
+		mtime := f.ModTime
+		if mtime.IsZero() {
+			mtime = epoch
+		}
+		if err := mkdirs(p, mtime); err != nil {
 			return nil, err
 		}
 		dir, base := filepath.Split(p)
-		h := &tar.Header{Name: p, ModTime: epoch, Mode: f.Mode}
+		h := &tar.Header{Name: p, ModTime: mtime, Mode: f.Mode}
 		switch {
 		case f.Whiteout:
 			h.Name, h.Typeflag, h.Mode = dir+".wh."+base, tar.TypeReg, 0o644
