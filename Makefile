@@ -4,7 +4,7 @@ BIN     ?= bin
 GOFLAGS ?= -trimpath
 export CGO_ENABLED ?= 0
 
-.PHONY: help build image test unit demo e2e lint bench bench-scale golden fuzz clean
+.PHONY: help build image krew test unit demo e2e lint bench bench-scale golden fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -14,6 +14,9 @@ build: ## build sc8scan, sc8probe and sc8sensor into bin/
 
 image: ## build the sc8scan image without a daemon: out/image/oci (OCI layout) and out/image/sc8scan.tar (docker archive)
 	$(GO) run ./hack/image -out out/image
+
+krew: ## krew release archives and plugin manifest (kubectl sc8scan) in out/krew
+	hack/krew.sh
 
 test: ## install test dependencies (as root), then run every test
 	hack/deps.sh

@@ -25,6 +25,7 @@ pkgs=(
   mariadb-server   # MySQL STARTTLS peer
   vsftpd dovecot-imapd dovecot-pop3d slapd  # FTP, IMAP, POP3 and LDAP STARTTLS peers
   ca-certificates
+  containerd runc containernetworking-plugins iptables  # the real Kubernetes node of the e2e tests (hack/kube-node.sh)
 )
 
 missing=()
@@ -58,7 +59,7 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-for svc in nginx haproxy postgresql stunnel4 mariadb vsftpd dovecot slapd; do
+for svc in nginx haproxy postgresql stunnel4 mariadb vsftpd dovecot slapd containerd; do
   if command -v service >/dev/null 2>&1; then service "$svc" stop >/dev/null 2>&1 || true; fi
 done
 echo "hack/deps.sh: done"
