@@ -113,7 +113,7 @@ func TestRender(t *testing.T) {
 		t.Fatalf("%d Jobs, %d ConfigMaps, %d leases, %d DaemonSets", len(ob.Jobs), len(ob.ConfigMaps), len(ob.Leases), len(ob.DaemonSets))
 	}
 	for _, l := range ob.Leases {
-		if *l.Spec.Parallelism != 0 || *l.Spec.TTLSecondsAfterFinished != 0 || *l.Spec.ActiveDeadlineSeconds != 600+leaseGrace {
+		if *l.Spec.Parallelism != 0 || *l.Spec.TTLSecondsAfterFinished != 0 || *l.Spec.ActiveDeadlineSeconds != 600+90 {
 			t.Errorf("lease %s/%s: parallelism %d, ttl %d, deadline %d", l.Namespace, l.Name, *l.Spec.Parallelism, *l.Spec.TTLSecondsAfterFinished, *l.Spec.ActiveDeadlineSeconds)
 		}
 	}

@@ -38,6 +38,10 @@ type Options struct {
 	// Deadline bounds the whole run: every Job's activeDeadlineSeconds and
 	// the lease (default 15m).
 	Deadline time.Duration
+	// LeaseGrace is how long each lease outlives Deadline (default 90s,
+	// the time a live scanner gives its own clean-up), so a scanner that is
+	// still running always cleans up first.
+	LeaseGrace time.Duration
 	// TargetsPerJob splits the plan into Jobs of at most this many targets
 	// (default 200; one ConfigMap each stays far below its 1 MiB limit).
 	TargetsPerJob int
@@ -73,6 +77,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Deadline <= 0 {
 		o.Deadline = 15 * time.Minute
+	}
+	if o.LeaseGrace <= 0 {
+		o.LeaseGrace = cleanupWithin
 	}
 	if o.TargetsPerJob <= 0 {
 		o.TargetsPerJob = 200

@@ -29,9 +29,6 @@ const (
 	// probeJobTTL keeps a finished probe Job (and its log) this long for a
 	// scanner that reads it late; the scanner deletes it sooner.
 	probeJobTTL = 600
-	// leaseGrace is how long the lease outlives the run's deadline, so a
-	// live scanner always cleans up first.
-	leaseGrace = 120
 )
 
 // Objects are everything one run applies, in apply order within each
@@ -121,7 +118,7 @@ func (ob *Objects) addNamespace(ns *corev1.Namespace, o Options) {
 			Parallelism:             ptr(int32(0)),
 			Completions:             ptr(int32(1)),
 			BackoffLimit:            ptr(int32(0)),
-			ActiveDeadlineSeconds:   ptr(int64(o.Deadline.Seconds()) + leaseGrace),
+			ActiveDeadlineSeconds:   ptr(int64((o.Deadline + o.LeaseGrace).Seconds())),
 			TTLSecondsAfterFinished: ptr(int32(0)),
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: mergeLabels(ob.labels("lease"), podOutsideMesh)},
