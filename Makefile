@@ -4,7 +4,7 @@ BIN     ?= bin
 GOFLAGS ?= -trimpath
 export CGO_ENABLED ?= 0
 
-.PHONY: help build image krew test unit demo e2e lint bench bench-scale golden fuzz clean
+.PHONY: help build image krew node test unit demo e2e lint bench bench-scale golden fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -18,6 +18,9 @@ image: ## build the sc8scan image without a daemon: out/image/oci (OCI layout) a
 krew: ## krew release archives and plugin manifest (kubectl sc8scan) in out/krew
 	hack/krew.sh
 
+node: ## start a real single-node Kubernetes cluster as root and print its directory (hack/kube-node.sh down removes it)
+	hack/kube-node.sh build >/dev/null && hack/kube-node.sh up
+
 test: ## install test dependencies (as root), then run every test
 	hack/deps.sh
 	hack/test.sh
@@ -28,8 +31,10 @@ unit: ## hermetic unit tests only (race detector on)
 demo: build ## scan the embedded demo cluster against a real local lab
 	hack/demo.sh
 
-e2e: build ## end to end: the demo scanned and checked cell by cell, a real traffic recording, a live scan of a real kube-apiserver
-	KUBE_ASSETS="$${KUBE_ASSETS:-$$(hack/kube-apiserver.sh --for-tests)}" $(GO) test -count=1 -run 'TestDemo|TestRecordDemoCapture|TestLiveCluster' ./pkg/scan ./pkg/internal/lab ./pkg/discover ./pkg/report
+e2e: build ## end to end: the demo checked cell by cell, a real traffic recording, a live scan of a real kube-apiserver, an in-cluster scan on a real node (root)
+	hack/deps.sh
+	SC8_BUILD_KUBE=1 hack/kube-node.sh --for-tests >/dev/null
+	KUBE_ASSETS="$${KUBE_ASSETS:-$$(hack/kube-apiserver.sh --for-tests)}" $(GO) test -count=1 -timeout 30m -run 'TestDemo|TestRecordDemoCapture|TestLiveCluster|TestInCluster|TestKrew' ./pkg/scan ./pkg/internal/lab ./pkg/discover ./pkg/report ./pkg/internal/e2e
 
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }

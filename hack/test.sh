@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KUBE_ASSETS="${KUBE_ASSETS:-$(hack/kube-apiserver.sh --for-tests)}"; export KUBE_ASSETS # kube-apiserver + etcd for the live-cluster tests
+hack/kube-node.sh --for-tests >/dev/null # kubelet, controller manager, scheduler, kube-proxy for the real-node tests (built under CI, outside the test timeout)
 test -z "$(gofmt -l $(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $(git ls-files '*.go'); exit 1; }
 go vet ./...
 race=""
