@@ -115,7 +115,12 @@ func (r *runner) progress(format string, args ...any) {
 func (r *runner) apply(ctx context.Context) error {
 	owner := map[string]metav1.OwnerReference{}
 	for _, ns := range r.ob.Namespaces {
-		_, err := r.cs.CoreV1().Namespaces().Get(ctx, ns.Name, metav1.GetOptions{})
+		got, err := r.cs.CoreV1().Namespaces().Get(ctx, ns.Name, metav1.GetOptions{})
+		if err == nil && got.DeletionTimestamp != nil {
+			// A namespace still being deleted (the previous run's, say)
+			// takes no new objects: wait until it is gone.
+			err = r.gone(ctx, ns.Name)
+		}
 		switch {
 		case apierrors.IsNotFound(err):
 			if _, err := r.cs.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
@@ -190,6 +195,27 @@ func (r *runner) sensorStarted(ctx context.Context) {
 		}
 		select {
 		case <-ctx.Done():
+		case <-time.After(pollEvery):
+		}
+	}
+}
+
+// gone waits until a terminating namespace is deleted and returns the
+// NotFound error that says so, or why it could not wait.
+func (r *runner) gone(ctx context.Context, name string) error {
+	until := time.Now().Add(cleanupWithin)
+	for {
+		_, err := r.cs.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		r.progress("waiting for namespace %s, still being deleted", name)
+		if time.Now().After(until) {
+			return fmt.Errorf("namespace %s is still being deleted after %s", name, cleanupWithin)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
 		case <-time.After(pollEvery):
 		}
 	}

@@ -423,7 +423,10 @@ func policyClientAuth(pe pathEvidence, d matrix.Destination) verdict {
 func flowClientCert(pe pathEvidence) verdict {
 	var sent, notSent int
 	for _, f := range pe.flows {
-		if f.TLS == nil {
+		// A handshake the server broke off (an alert, no encrypted
+		// records) is a client turned away, not one let in without a
+		// certificate: a server that requires one does exactly that.
+		if f.TLS == nil || !f.Encrypted {
 			continue
 		}
 		switch f.TLS.ClientCertificate {

@@ -1,0 +1,388 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sc8scan/sc8scan/pkg/dispatch"
+	"github.com/sc8scan/sc8scan/pkg/evidence/frame"
+	"github.com/sc8scan/sc8scan/pkg/image"
+	"github.com/sc8scan/sc8scan/pkg/internal/kubenode"
+	"github.com/sc8scan/sc8scan/pkg/internal/lab"
+	"github.com/sc8scan/sc8scan/pkg/matrix"
+	"github.com/sc8scan/sc8scan/pkg/scan"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/kubernetes"
+)
+
+const (
+	scannerImage = "docker.io/local/sc8scan:e2e"
+	labImage     = "docker.io/local/sc8lab:e2e"
+)
+
+// cluster is the node of this package's tests with the demo's servers
+// running on it.
+type cluster struct {
+	node     *kubenode.Node
+	cs       kubernetes.Interface
+	services []string // ns/name of every demo Service served
+	caBundle string   // the server pods' CAs
+}
+
+// startCluster starts a node, builds and imports the sc8scan image and the
+// lab server image, and runs one pod per demo Service serving that
+// Service's demo endpoints on their own ports.
+func startCluster(t *testing.T) *cluster {
+	t.Helper()
+	n := kubenode.Start(t)
+	root := repoRoot(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = t.TempDir()
+	}
+	cache = filepath.Join(cache, "sc8scan", "e2e-bins")
+	tmp := t.TempDir()
+	start := time.Now()
+	img, err := image.Build(ctx, image.Options{Root: root, Out: filepath.Join(tmp, "image"), Tag: scannerImage, CacheDir: cache})
+	if err != nil {
+		t.Fatalf("building the sc8scan image: %v", err)
+	}
+	labTar := filepath.Join(tmp, "sc8lab.tar")
+	if err := kubenode.GoImage(ctx, cache, filepath.Join(root, "pkg/internal/lab/cmd/sc8lab"), labImage, labTar); err != nil {
+		t.Fatalf("building the lab image: %v", err)
+	}
+	if err := n.ImportImage(ctx, img.Archive, labTar); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("images built and imported in %s", time.Since(start).Round(time.Second))
+	cs, err := kubernetes.NewForConfig(n.Rest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &cluster{node: n, cs: cs}
+	c.deployDemo(ctx, t)
+	return c
+}
+
+// deployDemo creates, for every Service of lab.DemoSpecs, its namespace,
+// a Deployment of the lab image serving it and the Service itself.
+func (c *cluster) deployDemo(ctx context.Context, t *testing.T) {
+	t.Helper()
+	ports := map[string][]corev1.ServicePort{}
+	for _, s := range lab.DemoSpecs() {
+		ref := s.Namespace + "/" + s.Service
+		if _, ok := ports[ref]; !ok {
+			c.services = append(c.services, ref)
+		}
+		ports[ref] = append(ports[ref], corev1.ServicePort{Name: fmt.Sprintf("p%d", s.Port), Port: int32(s.Port), TargetPort: intstr.FromInt32(int32(s.Port)), Protocol: corev1.ProtocolTCP})
+	}
+	sort.Strings(c.services)
+	made := map[string]bool{}
+	for _, ref := range c.services {
+		ns, name, _ := strings.Cut(ref, "/")
+		if !made[ns] {
+			made[ns] = true
+			if _, err := c.cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		labels := map[string]string{"app": name}
+		var cports []corev1.ContainerPort
+		for _, p := range ports[ref] {
+			cports = append(cports, corev1.ContainerPort{Name: p.Name, ContainerPort: p.Port, Protocol: corev1.ProtocolTCP})
+		}
+		d := &appsv1.Deployment{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: labels},
+			Spec: appsv1.DeploymentSpec{
+				Replicas: ptr(int32(1)),
+				Selector: &metav1.LabelSelector{MatchLabels: labels},
+				Template: corev1.PodTemplateSpec{
+					ObjectMeta: metav1.ObjectMeta{Labels: labels},
+					Spec: corev1.PodSpec{
+						AutomountServiceAccountToken:  ptr(false),
+						TerminationGracePeriodSeconds: ptr(int64(1)),
+						Containers: []corev1.Container{{
+							Name: "server", Image: labImage, ImagePullPolicy: corev1.PullNever,
+							Command: []string{"/sc8lab", "-serve-service", ref}, Ports: cports,
+						}},
+					},
+				},
+			},
+		}
+		if _, err := c.cs.AppsV1().Deployments(ns).Create(ctx, d, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Spec: corev1.ServiceSpec{Selector: labels, Ports: ports[ref]}}
+		if _, err := c.cs.CoreV1().Services(ns).Create(ctx, svc, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Wait for every server pod to run and write its CA.
+	var cas []string
+	for _, ref := range c.services {
+		ns, name, _ := strings.Cut(ref, "/")
+		ca := c.waitCA(ctx, t, ns, name)
+		cas = append(cas, ca)
+	}
+	c.caBundle = strings.Join(cas, "")
+	// And for their endpoints to be ready, so the inventory has pod IPs.
+	deadline := time.Now().Add(2 * time.Minute)
+	for _, ref := range c.services {
+		ns, name, _ := strings.Cut(ref, "/")
+		for {
+			sl, err := c.cs.DiscoveryV1().EndpointSlices(ns).List(ctx, metav1.ListOptions{LabelSelector: "kubernetes.io/service-name=" + name})
+			if err == nil && len(sl.Items) > 0 && len(sl.Items[0].Endpoints) > 0 && sl.Items[0].Endpoints[0].Conditions.Ready != nil && *sl.Items[0].Endpoints[0].Conditions.Ready {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("Service %s has no ready endpoint", ref)
+			}
+			time.Sleep(time.Second)
+		}
+	}
+}
+
+// waitCA waits for the server pod of a Service to run and returns the CA
+// it wrote to its log.
+func (c *cluster) waitCA(ctx context.Context, t *testing.T, ns, name string) string {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Minute)
+	for time.Now().Before(deadline) {
+		pods, err := c.cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=" + name})
+		if err == nil {
+			for _, p := range pods.Items {
+				if p.Status.Phase != corev1.PodRunning {
+					continue
+				}
+				rc, err := c.cs.CoreV1().Pods(ns).GetLogs(p.Name, &corev1.PodLogOptions{}).Stream(ctx)
+				if err != nil {
+					continue
+				}
+				frames, _ := frame.Read(rc, 1<<20)
+				rc.Close()
+				for _, f := range frames {
+					if f.Kind == "CA" {
+						return string(f.Data)
+					}
+				}
+			}
+		}
+		time.Sleep(time.Second)
+	}
+	t.Fatalf("the server pod of %s/%s did not start or write its CA", ns, name)
+	return ""
+}
+
+// TestInCluster runs in-cluster scans on a real node serving the demo:
+// one as the least-privileged identity of deploy/ compared cell by cell
+// with the same servers probed from this machine, one interrupted and one
+// killed mid-run, each leaving nothing behind.
+func TestInCluster(t *testing.T) {
+	c := startCluster(t)
+	t.Run("scan", c.testScan)
+	bin := buildScanner(t)
+	t.Run("interrupted", func(t *testing.T) { c.testStopped(t, bin, os.Interrupt) })
+	t.Run("killed", func(t *testing.T) { c.testStopped(t, bin, os.Kill) })
+}
+
+// testScan scans the demo's servers twice: from this machine against the
+// same servers on loopback (the lab, as make demo does) and from probe
+// pods inside the cluster with the sensor capturing, as the ServiceAccount
+// of deploy/overlays/capture. Every destination cell must agree; the run
+// must leave nothing behind; the sensor's flows must map to the Services
+// they reached.
+func (c *cluster) testScan(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	now := time.Now()
+	scanner := c.leastPrivilege(ctx, t, "overlays/capture")
+
+	// From this machine: the lab's endpoints stand in for each Service port.
+	l, err := lab.Start(lab.DemoSpecs(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	outside, err := scan.Run(ctx, scan.Options{Kube: c.node.Rest, Cluster: "e2e", Targets: l.Targets, CABundle: string(l.CA.PEM), Probe: true, Policy: true, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// From inside: probe Jobs and the sensor.
+	var progress strings.Builder
+	start := time.Now()
+	inside, err := scan.Run(ctx, scan.Options{Kube: scanner, Cluster: "e2e", CABundle: c.caBundle, Probe: true, Policy: true, Now: func() time.Time { return now },
+		InCluster: &dispatch.Options{Image: scannerImage, PullPolicy: corev1.PullNever, CaptureFor: 20 * time.Second, Deadline: 5 * time.Minute, Progress: &progress}})
+	if err != nil {
+		t.Fatalf("in-cluster scan: %v\n%s", err, progress.String())
+	}
+	t.Logf("in-cluster scan of %d Services took %s:\n%s", len(c.services), time.Since(start).Round(time.Second), progress.String())
+	for _, p := range inside.Inventory.Problems {
+		if strings.HasPrefix(p.Source, "in-cluster run") {
+			t.Errorf("in-cluster run problem: %s", p.Message)
+		}
+	}
+
+	// Every probe result came from a pod, out of the mesh, and the pod
+	// IPs as well as the ClusterIPs were probed.
+	probes := inside.Evidence.Probes
+	hosts := map[string]bool{}
+	for _, r := range probes.Results {
+		hosts[r.Target.Host] = true
+		if !strings.HasPrefix(r.Vantage, "in-cluster pod of Job sc8scan/") || r.InMesh != "" {
+			t.Errorf("result for %s:%d from vantage %q", r.Target.Host, r.Target.Port, r.Vantage)
+		}
+	}
+	for _, s := range inside.Inventory.Services {
+		if !hosts[s.ClusterIP] {
+			t.Errorf("ClusterIP %s of %s not probed", s.ClusterIP, s.ServiceRef)
+		}
+		for _, e := range s.Endpoints {
+			if !hosts[e.IP] {
+				t.Errorf("pod IP %s of %s not probed", e.IP, s.ServiceRef)
+			}
+		}
+	}
+
+	// Cell by cell, the destination checks agree with the lab's.
+	served := map[string]bool{}
+	for _, s := range lab.DemoSpecs() {
+		served[fmt.Sprintf("%s/%s:%d", s.Namespace, s.Service, s.Port)] = true
+	}
+	rows := map[string]*matrix.Row{}
+	for i := range outside.Matrix.Rows {
+		r := &outside.Matrix.Rows[i]
+		rows[fmt.Sprintf("%s/%s:%d", r.Destination.Namespace, r.Destination.Service, r.Destination.Port)] = r
+	}
+	compared := 0
+	for i := range inside.Matrix.Rows {
+		in := &inside.Matrix.Rows[i]
+		k := fmt.Sprintf("%s/%s:%d", in.Destination.Namespace, in.Destination.Service, in.Destination.Port)
+		out := rows[k]
+		if !served[k] {
+			continue // the cluster's own Services (kubernetes, kube-dns)
+		}
+		if out == nil {
+			t.Errorf("row %s only in the in-cluster matrix", k)
+			continue
+		}
+		for _, ck := range matrix.DestinationChecks {
+			a, b := out.Cell(ck.ID), in.Cell(ck.ID)
+			if a.Status != b.Status {
+				t.Errorf("%s %s: lab %s (%s), in cluster %s (%s)", k, ck.ID, a.Status, a.Reason, b.Status, b.Reason)
+			}
+			compared++
+		}
+	}
+	if want := len(lab.DemoSpecs()) * len(matrix.DestinationChecks); compared != want {
+		t.Errorf("compared %d cells, want %d", compared, want)
+	}
+
+	// The sensor saw the probes' connections and mapped them to Services.
+	flows := inside.Evidence.Flows
+	if flows == nil || len(flows.Flows) == 0 {
+		t.Fatalf("no flows from the sensor")
+	}
+	mapped, tlsFlows := 0, 0
+	for _, f := range flows.Flows {
+		if f.Destination != nil && f.Destination.Service != "" {
+			mapped++
+		}
+		if f.TLS != nil && f.TLS.Version != "" {
+			tlsFlows++
+		}
+	}
+	if mapped == 0 || tlsFlows == 0 {
+		t.Errorf("%d flows, %d mapped to a Service, %d TLS: want both", len(flows.Flows), mapped, tlsFlows)
+	}
+	t.Logf("sensor: %d flows, %d mapped to a Service, %d TLS, %d packets", len(flows.Flows), mapped, tlsFlows, flows.Stats.Packets)
+	assertNothingLeft(ctx, t, c.cs, 2*time.Minute)
+	c.removeDeploy(ctx, t, "overlays/capture")
+}
+
+// leftovers lists what of any run is still there: objects with a run
+// label (pods, Jobs, ConfigMaps, ServiceAccounts, DaemonSets) and, when
+// runNamespaces, namespaces labelled as the scanner's.
+func leftovers(ctx context.Context, t *testing.T, cs kubernetes.Interface, runNamespaces bool) []string {
+	t.Helper()
+	sel := metav1.ListOptions{LabelSelector: dispatch.LabelRun}
+	var left []string
+	add := func(kind string, ns, name string) { left = append(left, kind+" "+ns+"/"+name) }
+	pods, err := cs.CoreV1().Pods("").List(ctx, sel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range pods.Items {
+		add("pod", o.Namespace, o.Name)
+	}
+	jobs, err := cs.BatchV1().Jobs("").List(ctx, sel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range jobs.Items {
+		add("Job", o.Namespace, o.Name)
+	}
+	cms, err := cs.CoreV1().ConfigMaps("").List(ctx, sel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range cms.Items {
+		add("ConfigMap", o.Namespace, o.Name)
+	}
+	sas, err := cs.CoreV1().ServiceAccounts("").List(ctx, sel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range sas.Items {
+		add("ServiceAccount", o.Namespace, o.Name)
+	}
+	dss, err := cs.AppsV1().DaemonSets("").List(ctx, sel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range dss.Items {
+		add("DaemonSet", o.Namespace, o.Name)
+	}
+	if runNamespaces {
+		nss, err := cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{LabelSelector: dispatch.LabelManagedBy + "=sc8scan"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ns := range nss.Items {
+			if ns.Status.Phase != corev1.NamespaceTerminating && ns.DeletionTimestamp == nil {
+				left = append(left, "namespace "+ns.Name)
+			}
+		}
+	}
+	return left
+}
+
+// assertNothingLeft waits, at most within, until no object of any run is
+// left, and fails naming what is.
+func assertNothingLeft(ctx context.Context, t *testing.T, cs kubernetes.Interface, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		left := leftovers(ctx, t, cs, false)
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("left behind after %s: %s", within, strings.Join(left, ", "))
+		}
+		time.Sleep(2 * time.Second)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
