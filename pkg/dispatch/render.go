@@ -268,30 +268,23 @@ func (ob *Objects) List() []runtime.Object {
 	var out []runtime.Object
 	for _, ns := range ob.Namespaces {
 		out = append(out, ns)
-		for _, a := range ob.Accounts {
-			if a.Namespace == ns.Name {
-				out = append(out, a)
-			}
-		}
-		for _, l := range ob.Leases {
-			if l.Namespace == ns.Name {
-				out = append(out, l)
-			}
-		}
-		for _, c := range ob.ConfigMaps {
-			if c.Namespace == ns.Name {
-				out = append(out, c)
-			}
-		}
-		for _, j := range ob.Jobs {
-			if j.Namespace == ns.Name {
-				out = append(out, j)
-			}
-		}
-		for _, d := range ob.DaemonSets {
-			if d.Namespace == ns.Name {
-				out = append(out, d)
-			}
+		out = appendIn(out, ns.Name, ob.Accounts)
+		out = appendIn(out, ns.Name, ob.Leases)
+		out = appendIn(out, ns.Name, ob.ConfigMaps)
+		out = appendIn(out, ns.Name, ob.Jobs)
+		out = appendIn(out, ns.Name, ob.DaemonSets)
+	}
+	return out
+}
+
+// appendIn appends the objects of namespace ns.
+func appendIn[T interface {
+	runtime.Object
+	GetNamespace() string
+}](out []runtime.Object, ns string, objs []T) []runtime.Object {
+	for _, o := range objs {
+		if o.GetNamespace() == ns {
+			out = append(out, o)
 		}
 	}
 	return out

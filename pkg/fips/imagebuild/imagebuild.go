@@ -343,6 +343,31 @@ func Layer(files ...File) (v1.Layer, error) {
 		tarball.WithMediaType(types.OCILayer))
 }
 
+// ProgramArchive writes a one-layer image for platform holding the binary
+// at src as path (mode 0755), with path as its entrypoint, as a docker
+// archive tagged tag, ready for `ctr images import`.
+func ProgramArchive(out, tag, platform, src, path string) error {
+	layer, err := Layer(File{Path: strings.TrimPrefix(path, "/"), Source: src, Mode: 0o755})
+	if err != nil {
+		return fmt.Errorf("making the layer of %s: %w", tag, err)
+	}
+	img, err := Image(platform, nil, layer)
+	if err != nil {
+		return err
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return err
+	}
+	cfg := cf.Config
+	cfg.Entrypoint = []string{"/" + strings.TrimPrefix(path, "/")}
+	if img, err = mutate.Config(img, cfg); err != nil {
+		return err
+	}
+	_, err = WriteDockerArchive(out, tag, img)
+	return err
+}
+
 // Image stacks layers (the first is the lowest) into an OCI image for
 // platform ("linux/amd64") with env as its config's environment.
 func Image(platform string, env []string, layers ...v1.Layer) (v1.Image, error) {

@@ -11,12 +11,14 @@ import (
 	"time"
 
 	"github.com/sc8scan/sc8scan/pkg/dispatch"
+	"github.com/sc8scan/sc8scan/pkg/evidence"
 	"github.com/sc8scan/sc8scan/pkg/evidence/frame"
 	"github.com/sc8scan/sc8scan/pkg/image"
 	"github.com/sc8scan/sc8scan/pkg/internal/kubenode"
 	"github.com/sc8scan/sc8scan/pkg/internal/lab"
 	"github.com/sc8scan/sc8scan/pkg/matrix"
 	"github.com/sc8scan/sc8scan/pkg/scan"
+	"github.com/sc8scan/sc8scan/probes/plan"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,6 +27,9 @@ import (
 )
 
 const (
+	// extraTo is how many Services the test cluster has in all.
+	extraTo = 20
+
 	scannerImage = "docker.io/local/sc8scan:e2e"
 	labImage     = "docker.io/local/sc8lab:e2e"
 )
@@ -34,8 +39,11 @@ const (
 type cluster struct {
 	node     *kubenode.Node
 	cs       kubernetes.Interface
-	services []string // ns/name of every demo Service served
-	caBundle string   // the server pods' CAs
+	services []string // ns/name of every Service served
+	// serves maps a Service to the demo Service whose endpoints its pod
+	// serves: itself, or for the extra Services the mTLS payments-api.
+	serves   map[string]string
+	caBundle string // the server pods' CAs
 }
 
 // startCluster starts a node, builds and imports the sc8scan image and the
@@ -87,6 +95,19 @@ func (c *cluster) deployDemo(ctx context.Context, t *testing.T) {
 		}
 		ports[ref] = append(ports[ref], corev1.ServicePort{Name: fmt.Sprintf("p%d", s.Port), Port: int32(s.Port), TargetPort: intstr.FromInt32(int32(s.Port)), Protocol: corev1.ProtocolTCP})
 	}
+	// Extra copies of the mTLS API make the cluster the 20 Services the
+	// timing in the README speaks of.
+	c.serves = map[string]string{}
+	for _, ref := range c.services {
+		c.serves[ref] = ref
+	}
+	api := ports["payments/payments-api"]
+	for i := len(c.services); i < extraTo; i++ {
+		ref := fmt.Sprintf("extra/api-%d", i)
+		c.services = append(c.services, ref)
+		c.serves[ref] = "payments/payments-api"
+		ports[ref] = api
+	}
 	sort.Strings(c.services)
 	made := map[string]bool{}
 	for _, ref := range c.services {
@@ -114,7 +135,7 @@ func (c *cluster) deployDemo(ctx context.Context, t *testing.T) {
 						TerminationGracePeriodSeconds: ptr(int64(1)),
 						Containers: []corev1.Container{{
 							Name: "server", Image: labImage, ImagePullPolicy: corev1.PullNever,
-							Command: []string{"/sc8lab", "-serve-service", ref}, Ports: cports,
+							Command: []string{"/sc8lab", "-serve-service", c.serves[ref]}, Ports: cports,
 						}},
 					},
 				},
@@ -191,6 +212,7 @@ func (c *cluster) waitCA(ctx context.Context, t *testing.T, ns, name string) str
 func TestInCluster(t *testing.T) {
 	c := startCluster(t)
 	t.Run("scan", c.testScan)
+	t.Run("mesh-vantage-not-in-the-mesh", c.testMeshVantageNotInjected)
 	bin := buildScanner(t)
 	t.Run("interrupted", func(t *testing.T) { c.testStopped(t, bin, os.Interrupt) })
 	t.Run("killed", func(t *testing.T) { c.testStopped(t, bin, os.Kill) })
@@ -386,3 +408,47 @@ func assertNothingLeft(ctx context.Context, t *testing.T, cs kubernetes.Interfac
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// testMeshVantageNotInjected asks for an in-mesh vantage on a cluster with
+// no Istio control plane: the pods of the mesh namespace run without a
+// sidecar, and the run must say so and keep none of their results as a
+// mesh client's view, while the out-of-mesh results stand.
+func (c *cluster) testMeshVantageNotInjected(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	svc, err := c.cs.CoreV1().Services("monitoring").Get(ctx, "node-exporter", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := &evidence.ServicePort{Namespace: "monitoring", Name: "node-exporter", Port: 9100}
+	p := plan.Plan{Targets: []plan.Target{{Host: svc.Spec.ClusterIP, Port: 9100, Service: sp}}, Limits: plan.Limits{ConnTimeout: plan.Duration(3 * time.Second)}}
+	res, err := dispatch.Run(ctx, c.node.Rest, p, dispatch.Options{Image: scannerImage, PullPolicy: corev1.PullNever, MeshVantage: dispatch.VantageSidecar, Deadline: 3 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var said bool
+	for _, pr := range res.Problems {
+		said = said || strings.Contains(pr, "the in-mesh vantage is not in the mesh") && strings.Contains(pr, "no istio-proxy sidecar")
+	}
+	if !said {
+		t.Errorf("problems %q do not say the in-mesh vantage was not in the mesh", res.Problems)
+	}
+	var outside, inside int
+	for _, r := range res.Probes.Results {
+		switch {
+		case r.InMesh == "":
+			outside++
+			if !r.Plaintext.Tested || !r.Plaintext.Accepted {
+				t.Errorf("out-of-mesh probe of node-exporter: %+v", r.Plaintext)
+			}
+		case r.Plaintext.Tested || r.TLS.Tested || len(r.Errors) == 0:
+			t.Errorf("an in-mesh result from a pod outside the mesh was kept: %+v", r)
+		default:
+			inside++
+		}
+	}
+	if outside != 1 || inside != 1 {
+		t.Errorf("%d out-of-mesh and %d in-mesh results, want 1 and 1 (the latter an error)", outside, inside)
+	}
+	assertNothingLeft(ctx, t, c.cs, time.Minute)
+}

@@ -2,11 +2,9 @@ package kubenode
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"runtime"
 
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/sc8scan/sc8scan/pkg/fips/imagebuild"
 )
 
@@ -24,24 +22,5 @@ func GoImage(ctx context.Context, cacheDir, mainDir, tag, out string) error {
 	if err != nil {
 		return err
 	}
-	entry := "/" + filepath.Base(abs)
-	layer, err := imagebuild.Layer(imagebuild.File{Path: entry, Source: bin, Mode: 0o755})
-	if err != nil {
-		return fmt.Errorf("making the layer of %s: %w", tag, err)
-	}
-	img, err := imagebuild.Image("linux/"+runtime.GOARCH, nil, layer)
-	if err != nil {
-		return err
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		return err
-	}
-	cfg := cf.Config
-	cfg.Entrypoint = []string{entry}
-	if img, err = mutate.Config(img, cfg); err != nil {
-		return err
-	}
-	_, err = imagebuild.WriteDockerArchive(out, tag, img)
-	return err
+	return imagebuild.ProgramArchive(out, tag, "linux/"+runtime.GOARCH, bin, "/"+filepath.Base(abs))
 }

@@ -13,7 +13,6 @@ import (
 	"runtime"
 	"syscall"
 
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/sc8scan/sc8scan/pkg/fips/imagebuild"
 )
 
@@ -59,23 +58,5 @@ func writeImage(path, tag string) error {
 	if err != nil {
 		return fmt.Errorf("finding this executable: %w", err)
 	}
-	layer, err := imagebuild.Layer(imagebuild.File{Path: "pause", Source: self, Mode: 0o755})
-	if err != nil {
-		return fmt.Errorf("making the layer: %w", err)
-	}
-	img, err := imagebuild.Image("linux/"+runtime.GOARCH, nil, layer)
-	if err != nil {
-		return err
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		return err
-	}
-	cfg := cf.Config
-	cfg.Entrypoint = []string{"/pause"}
-	if img, err = mutate.Config(img, cfg); err != nil {
-		return err
-	}
-	_, err = imagebuild.WriteDockerArchive(path, tag, img)
-	return err
+	return imagebuild.ProgramArchive(path, tag, "linux/"+runtime.GOARCH, self, "/pause")
 }
