@@ -484,15 +484,24 @@ func (r *runner) collectProbes(ctx context.Context, jobs []*jobState, problems *
 		if err := json.Unmarshal([]byte(r.ob.ConfigMaps[i].Data["plan.json"]), &part); err != nil {
 			continue
 		}
-		for _, t := range part.Targets {
-			out.Results = append(out.Results, evidence.ProbeResult{
-				Target:  evidence.Target{Host: t.Host, Port: t.Port, ServerName: t.ServerName, Scheme: t.Scheme, Service: t.Service},
-				Vantage: part.Vantage,
-				InMesh:  part.InMesh,
-				Errors:  []string{"no report from the probe pod: " + why},
-				Started: r.start,
-			})
-		}
+		out.Results = append(out.Results, unreported(part, why, r.start)...)
+	}
+	return out
+}
+
+// unreported stands for the results a probe pod did not bring back: one
+// per target of its plan, untested, with why in its errors, so every cell
+// those targets decide is an ERROR that says why, never a PASS.
+func unreported(part plan.Plan, why string, started time.Time) []evidence.ProbeResult {
+	out := make([]evidence.ProbeResult, 0, len(part.Targets))
+	for _, t := range part.Targets {
+		out = append(out, evidence.ProbeResult{
+			Target:  evidence.Target{Host: t.Host, Port: t.Port, ServerName: t.ServerName, Scheme: t.Scheme, Service: t.Service},
+			Vantage: part.Vantage,
+			InMesh:  part.InMesh,
+			Errors:  []string{"no report from the probe pod: " + why},
+			Started: started,
+		})
 	}
 	return out
 }
@@ -537,21 +546,28 @@ func (r *runner) probeReport(ctx context.Context, js *jobState) (*evidence.Probe
 	if err != nil {
 		return nil, fmt.Errorf("reading the log of pod %s: %w", js.pod.Name, err)
 	}
+	return reportFromLog(log, js.pod.Name, js.job.Name)
+}
+
+// reportFromLog finds the ProbeReport frame named job in the log of pod.
+// A report whose frame is damaged or missing is an error, never a part of
+// a report.
+func reportFromLog(log, pod, job string) (*evidence.ProbeReport, error) {
 	frames, ferr := frame.Read(strings.NewReader(log), maxDocBytes)
 	for _, f := range frames {
-		if f.Kind != evidence.KindProbeReport || f.Name != js.job.Name {
+		if f.Kind != evidence.KindProbeReport || f.Name != job {
 			continue
 		}
 		var rep evidence.ProbeReport
 		if err := json.Unmarshal(f.Data, &rep); err != nil {
-			return nil, fmt.Errorf("the report of pod %s is not a ProbeReport: %w", js.pod.Name, err)
+			return nil, fmt.Errorf("the report of pod %s is not a ProbeReport: %w", pod, err)
 		}
 		return &rep, nil
 	}
 	if ferr != nil {
-		return nil, fmt.Errorf("the report in the log of pod %s is damaged: %w", js.pod.Name, ferr)
+		return nil, fmt.Errorf("the report in the log of pod %s is damaged: %w", pod, ferr)
 	}
-	return nil, fmt.Errorf("the log of pod %s holds no report%s", js.pod.Name, lastLine(log))
+	return nil, fmt.Errorf("the log of pod %s holds no report%s", pod, lastLine(log))
 }
 
 // lastLine quotes the end of a log, which says why a program stopped.

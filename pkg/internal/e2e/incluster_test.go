@@ -15,12 +15,14 @@ import (
 	"github.com/sc8scan/sc8scan/pkg/evidence/frame"
 	"github.com/sc8scan/sc8scan/pkg/image"
 	"github.com/sc8scan/sc8scan/pkg/internal/kubenode"
+	"github.com/sc8scan/sc8scan/pkg/internal/kubetest"
 	"github.com/sc8scan/sc8scan/pkg/internal/lab"
 	"github.com/sc8scan/sc8scan/pkg/matrix"
 	"github.com/sc8scan/sc8scan/pkg/scan"
 	"github.com/sc8scan/sc8scan/probes/plan"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
@@ -44,6 +46,7 @@ type cluster struct {
 	// serves: itself, or for the extra Services the mTLS payments-api.
 	serves   map[string]string
 	caBundle string // the server pods' CAs
+	nginx    *nginxServer
 }
 
 // startCluster starts a node, builds and imports the sc8scan image and the
@@ -70,7 +73,8 @@ func startCluster(t *testing.T) *cluster {
 	if err := kubenode.GoImage(ctx, cache, filepath.Join(root, "pkg/internal/lab/cmd/sc8lab"), labImage, labTar); err != nil {
 		t.Fatalf("building the lab image: %v", err)
 	}
-	if err := n.ImportImage(ctx, img.Archive, labTar); err != nil {
+	ngx := newNginx(t, time.Now())
+	if err := n.ImportImage(ctx, img.Archive, labTar, ngx.archive); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("images built and imported in %s", time.Since(start).Round(time.Second))
@@ -78,8 +82,19 @@ func startCluster(t *testing.T) *cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &cluster{node: n, cs: cs}
+	c := &cluster{node: n, cs: cs, nginx: ngx}
+	// The demo's namespaces with their mesh labels, Istio's CRDs and the
+	// demo's Istio policies, as in testdata/demo.
+	c.kubectl(t, "apply", "-f", filepath.Join(root, "testdata/demo/namespaces.yaml"))
+	crds, err := kubetest.IstioCRDFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.kubectl(t, "apply", "--server-side", "-f", crds)
+	c.kubectl(t, "wait", "--for=condition=Established", "--timeout=2m", "crd", "--all")
+	c.kubectl(t, "apply", "-f", filepath.Join(root, "testdata/demo/istio.yaml"))
 	c.deployDemo(ctx, t)
+	c.deployNginx(ctx, t)
 	return c
 }
 
@@ -114,7 +129,7 @@ func (c *cluster) deployDemo(ctx context.Context, t *testing.T) {
 		ns, name, _ := strings.Cut(ref, "/")
 		if !made[ns] {
 			made[ns] = true
-			if _, err := c.cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+			if _, err := c.cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 				t.Fatal(err)
 			}
 		}
@@ -158,20 +173,63 @@ func (c *cluster) deployDemo(ctx context.Context, t *testing.T) {
 	}
 	c.caBundle = strings.Join(cas, "")
 	// And for their endpoints to be ready, so the inventory has pod IPs.
-	deadline := time.Now().Add(2 * time.Minute)
 	for _, ref := range c.services {
 		ns, name, _ := strings.Cut(ref, "/")
-		for {
-			sl, err := c.cs.DiscoveryV1().EndpointSlices(ns).List(ctx, metav1.ListOptions{LabelSelector: "kubernetes.io/service-name=" + name})
-			if err == nil && len(sl.Items) > 0 && len(sl.Items[0].Endpoints) > 0 && sl.Items[0].Endpoints[0].Conditions.Ready != nil && *sl.Items[0].Endpoints[0].Conditions.Ready {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("Service %s has no ready endpoint", ref)
-			}
-			time.Sleep(time.Second)
-		}
+		c.waitReady(ctx, t, ns, name)
 	}
+}
+
+// waitReady waits, at most two minutes, for a Service's first endpoint to
+// be ready.
+func (c *cluster) waitReady(ctx context.Context, t *testing.T, ns, name string) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		sl, err := c.cs.DiscoveryV1().EndpointSlices(ns).List(ctx, metav1.ListOptions{LabelSelector: "kubernetes.io/service-name=" + name})
+		if err == nil && len(sl.Items) > 0 && len(sl.Items[0].Endpoints) > 0 && sl.Items[0].Endpoints[0].Conditions.Ready != nil && *sl.Items[0].Endpoints[0].Conditions.Ready {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Service %s/%s has no ready endpoint", ns, name)
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// deployNginx runs the nginx image behind Service web/nginx:8443.
+func (c *cluster) deployNginx(ctx context.Context, t *testing.T) {
+	t.Helper()
+	if _, err := c.cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "web"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	labels := map[string]string{"app": "nginx"}
+	d := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "nginx", Namespace: "web", Labels: labels},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr(int32(1)),
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{
+					AutomountServiceAccountToken:  ptr(false),
+					TerminationGracePeriodSeconds: ptr(int64(1)),
+					Containers: []corev1.Container{{Name: "nginx", Image: nginxImage, ImagePullPolicy: corev1.PullNever,
+						Ports: []corev1.ContainerPort{{Name: "https", ContainerPort: 8443}}}},
+				},
+			},
+		},
+	}
+	if _, err := c.cs.AppsV1().Deployments("web").Create(ctx, d, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "nginx", Namespace: "web"}, Spec: corev1.ServiceSpec{Selector: labels,
+		Ports: []corev1.ServicePort{{Name: "https", Port: 8443, TargetPort: intstr.FromInt32(8443), Protocol: corev1.ProtocolTCP}}}}
+	if _, err := c.cs.CoreV1().Services("web").Create(ctx, svc, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c.waitReady(ctx, t, "web", "nginx")
+	c.services = append(c.services, "web/nginx")
+	c.caBundle += c.nginx.ca
 }
 
 // waitCA waits for the server pod of a Service to run and returns the CA
@@ -236,7 +294,8 @@ func (c *cluster) testScan(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	outside, err := scan.Run(ctx, scan.Options{Kube: c.node.Rest, Cluster: "e2e", Targets: l.Targets, CABundle: string(l.CA.PEM), Probe: true, Policy: true, Now: func() time.Time { return now }})
+	targets := append(l.Targets, scan.Target{Service: evidence.ServicePort{Namespace: "web", Name: "nginx", Port: 8443}, Address: c.nginx.loopback})
+	outside, err := scan.Run(ctx, scan.Options{Kube: c.node.Rest, Cluster: "e2e", Targets: targets, CABundle: string(l.CA.PEM) + c.nginx.ca, Probe: true, Policy: true, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +337,7 @@ func (c *cluster) testScan(t *testing.T) {
 	}
 
 	// Cell by cell, the destination checks agree with the lab's.
-	served := map[string]bool{}
+	served := map[string]bool{"web/nginx:8443": true}
 	for _, s := range lab.DemoSpecs() {
 		served[fmt.Sprintf("%s/%s:%d", s.Namespace, s.Service, s.Port)] = true
 	}
@@ -307,7 +366,7 @@ func (c *cluster) testScan(t *testing.T) {
 			compared++
 		}
 	}
-	if want := len(lab.DemoSpecs()) * len(matrix.DestinationChecks); compared != want {
+	if want := (len(lab.DemoSpecs()) + 1) * len(matrix.DestinationChecks); compared != want {
 		t.Errorf("compared %d cells, want %d", compared, want)
 	}
 
