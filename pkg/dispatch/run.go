@@ -33,7 +33,8 @@ const (
 	// admitWithin is how long a Job may go without a pod before the run
 	// reads its events for the reason (Pod Security, quota, a bad spec).
 	admitWithin = 20 * time.Second
-	// sensorIdle is the line the sensor writes once its frames are out.
+	// sensorIdle is the line the sensor writes once its frames are out, on
+	// the same stream after them.
 	sensorIdle = "sc8sensor: capture window over; idle until stopped"
 	// sensorCapturing is the line the sensor writes as it starts.
 	sensorCapturing = "sc8sensor: capturing on "

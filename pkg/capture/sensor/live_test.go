@@ -11,10 +11,13 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/sc8scan/sc8scan/pkg/evidence"
+	"github.com/sc8scan/sc8scan/pkg/evidence/frame"
 	"github.com/sc8scan/sc8scan/pkg/internal/testenv"
 )
 
@@ -89,5 +92,69 @@ func TestRunLive(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("the plaintext HTTP flow was not reported")
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe to read while Run writes it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestRunHoldFramed runs the sensor as the in-cluster DaemonSet does:
+// framed reports for a short window, then idle until stopped. The idle
+// line comes after the last frame on stdout, so a reader that sees it has
+// every report.
+func TestRunHoldFramed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: skipped with -short")
+	}
+	testenv.Root(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, &out, &errb, []string{"-interface", "lo", "-duration", "1s", "-hold", "-frame", "node-a"})
+	}()
+	const idle = "sc8sensor: capture window over; idle until stopped"
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(out.String(), idle) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no idle line after 20s; stdout %q, stderr %q", out.String(), errb.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("the sensor exited while it should hold: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	if !strings.HasSuffix(strings.TrimSpace(s), idle) {
+		t.Errorf("the idle line is not last on stdout")
+	}
+	frames, err := frame.Read(strings.NewReader(s), 1<<20)
+	if err != nil || len(frames) != 1 || frames[0].Name != "node-a.lo" || frames[0].Kind != evidence.KindFlowReport {
+		t.Errorf("frames %d (%v), err %v", len(frames), frames, err)
+	}
+	if !strings.Contains(errb.String(), "sc8sensor: capturing on lo") {
+		t.Errorf("stderr %q does not say what it captures on", errb.String())
 	}
 }

@@ -151,7 +151,12 @@ func Run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 		return err
 	}
 	if *hold {
-		fmt.Fprintln(stderr, "sc8sensor: capture window over; idle until stopped")
+		// On stdout, after the reports: a reader that sees this line has
+		// every report before it (stderr is another stream, and a
+		// container runtime may interleave the two in any order).
+		w.mu.Lock()
+		fmt.Fprintln(stdout, "sc8sensor: capture window over; idle until stopped")
+		w.mu.Unlock()
 		<-stop.Done()
 	}
 	return nil
