@@ -24,6 +24,7 @@ const (
 	ExitFail          = 3
 	ExitCoverage      = 4
 	ExitExpiredWaiver = 5
+	ExitUnverified    = 6
 )
 
 // ExitErr carries an exit code out of a command. A nil Err means the
@@ -65,6 +66,7 @@ const exitCodesHelp = `Exit codes:
   3  at least one cell is FAIL
   4  coverage is below --min-coverage
   5  a waiver has expired
+  6  verify: the bundle does not verify
   (2 is left to the Go runtime: a crash never reads as a finding)`
 
 // Run executes sc8scan with args.
@@ -105,6 +107,7 @@ run is NOT-TESTED with its reason, never PASS.
 		newPolicyCmd(s),
 		newImagesCmd(s),
 		newGenCmd(s),
+		newVerifyCmd(s),
 	)
 	return root
 }

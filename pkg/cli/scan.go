@@ -10,6 +10,7 @@ import (
 	"github.com/sc8scan/sc8scan/pkg/matrix"
 	"github.com/sc8scan/sc8scan/pkg/report"
 	"github.com/sc8scan/sc8scan/pkg/scan"
+	"github.com/sc8scan/sc8scan/pkg/signature"
 	"github.com/sc8scan/sc8scan/probes/plan"
 	"github.com/spf13/cobra"
 )
@@ -29,6 +30,7 @@ type scanFlags struct {
 	kubeconfig, context                 string
 	inCluster                           bool
 	pods                                inClusterFlags
+	sign                                signFlags
 }
 
 func newScanCmd(s Streams) *cobra.Command {
@@ -112,6 +114,7 @@ The bundle (--out DIR) holds, by default (--format picks others):
 	fl.BoolVar(&f.byClass, "by-class", false, "table: one line per source class under each destination port")
 	fl.BoolVar(&f.inCluster, "in-cluster", false, "run the probes (and with --capture-for, the sensor) as pods in the --kubeconfig cluster")
 	f.pods.add(fl)
+	f.sign.add(cmd)
 	return cmd
 }
 
@@ -147,6 +150,13 @@ func runScan(cmd *cobra.Command, s Streams, f *scanFlags) error {
 	o := scan.Options{From: f.from, Cluster: f.cluster, Probe: !f.noProbe, Policy: !f.noPolicy, PCAPs: f.pcaps,
 		Images: f.images, ImagesOffline: f.offline, Profile: f.profile, ImageMap: map[string]string{},
 		ProbeLimits: plan.Limits{ConnTimeout: plan.Duration(f.timeout), Concurrency: f.concurrency}}
+	key, chain, err := f.sign.load()
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	if key != nil && f.out == "" {
+		return usageErr("--sign-key signs the bundle: give --out DIR")
+	}
 	o.Logger = progressLogger(s, f.quiet)
 	if f.inCluster {
 		do, err := f.pods.options()
@@ -214,6 +224,12 @@ func runScan(cmd *cobra.Command, s Streams, f *scanFlags) error {
 		files, err := scan.WriteBundle(f.out, res, f.formats)
 		if err != nil {
 			return &ExitErr{Code: ExitError, Err: err}
+		}
+		if key != nil {
+			if err := signature.Sign(f.out, key, chain); err != nil {
+				return &ExitErr{Code: ExitError, Err: fmt.Errorf("signing the bundle: %w", err)}
+			}
+			files = append(files, signature.SigFile)
 		}
 		if !f.quiet {
 			fmt.Fprintf(s.Err, "wrote %d files to %s\n", len(files), f.out)
