@@ -108,6 +108,7 @@ run is NOT-TESTED with its reason, never PASS.
 		newImagesCmd(s),
 		newGenCmd(s),
 		newVerifyCmd(s),
+		newWaiversCmd(s),
 	)
 	return root
 }

@@ -138,3 +138,65 @@ func applyWaivers(m *matrix.Matrix, ws []Waiver, now time.Time) {
 		m.Waivers = append(m.Waivers, matrix.WaiverUse{ID: w.ID, Cells: n, Expired: expired, Expires: w.Expires, Approver: w.Approver, Justification: w.Justification})
 	}
 }
+
+// WaiverReach is what one waiver covers in a matrix.
+type WaiverReach struct {
+	// Cells is how many FAIL, WARN or WAIVED cells the waiver matches: the
+	// cells it waives, or would waive were it in force.
+	Cells int
+	// Shared maps another waiver's id to how many of these cells it
+	// matches too.
+	Shared map[string]int
+}
+
+// Reach says, for each waiver of ws (in order), which cells of m it
+// matches among those a waiver can act on (FAIL, WARN, and WAIVED ones),
+// and which other waivers match the same cells. It changes nothing.
+func Reach(m *matrix.Matrix, ws []Waiver) []WaiverReach {
+	out := make([]WaiverReach, len(ws))
+	for i := range out {
+		out[i].Shared = map[string]int{}
+	}
+	ix := matrix.NewIndex(m)
+	var hit []int
+	visit := func(r *matrix.Row, cl *matrix.Class, cells []matrix.Cell) {
+		var ms []matrix.Endpoint
+		for _, c := range cells {
+			if c.Status != matrix.Fail && c.Status != matrix.Warn && c.Status != matrix.Waived {
+				continue
+			}
+			hit = hit[:0]
+			for i, w := range ws {
+				if cl != nil && w.Source != "" && ms == nil {
+					ms = ix.Members(cl)
+				}
+				if w.matches(r, cl, ms, c.Check) {
+					hit = append(hit, i)
+				}
+			}
+			for _, i := range hit {
+				out[i].Cells++
+				for _, j := range hit {
+					if j != i {
+						out[i].Shared[ws[j].ID]++
+					}
+				}
+			}
+		}
+	}
+	for i := range m.Rows {
+		r := &m.Rows[i]
+		visit(r, nil, r.Cells)
+		for j := range r.Classes {
+			visit(r, &r.Classes[j], r.Classes[j].Cells)
+		}
+	}
+	return out
+}
+
+// ValidateWaiver checks one waiver as the scan does before it applies
+// any: an id, a known check or "*", a justification, an approver, an
+// expiry, something to match, and patterns that compile.
+func ValidateWaiver(w Waiver) error {
+	return validateWaivers([]Waiver{w})
+}
