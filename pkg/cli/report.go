@@ -20,6 +20,7 @@ type reportFlags struct {
 	source      string
 	destination string
 	expand      bool
+	base        baselineFlags
 }
 
 func newReportCmd(s Streams) *cobra.Command {
@@ -60,6 +61,9 @@ per (path x check) instead of one per cell, streamed.
 			if query && !contains(report.PathFormats, f.output) {
 				return usageErr("--source/--destination print paths as %s, not %s", strings.Join(report.PathFormats, ", "), f.output)
 			}
+			if err := f.base.check(); err != nil {
+				return usageErr("%v", err)
+			}
 			if f.expand && f.output != "csv" {
 				return usageErr("--expand writes CSV: add -o csv")
 			}
@@ -73,6 +77,9 @@ per (path x check) instead of one per cell, streamed.
 				return &ExitErr{Code: ExitError, Err: fmt.Errorf("%s: %w", args[0], err)}
 			}
 			m.Summarize()
+			if err := f.base.compare(m); err != nil {
+				return &ExitErr{Code: ExitError, Err: err}
+			}
 			switch {
 			case query && !f.expand:
 				if err := report.WritePaths(s.Out, m, filter, f.output); err != nil {
@@ -90,13 +97,14 @@ per (path x check) instead of one per cell, streamed.
 					return &ExitErr{Code: ExitError, Err: err}
 				}
 			}
-			if f.gate {
-				return gate(m, f.minCoverage)
+			if f.gate || f.base.failOn != matrix.FailOnAny {
+				return gate(m, f.minCoverage, f.base.failOn)
 			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVarP(&f.output, "output", "o", "table", strings.Join(report.Formats, ", "))
+	f.base.add(cmd.Flags())
 	cmd.Flags().BoolVar(&f.gate, "gate", false, "exit 3/4/5 as scan does when the matrix has FAIL cells, low coverage or expired waivers")
 	cmd.Flags().Float64Var(&f.minCoverage, "min-coverage", 0, "with --gate: exit 4 below this percentage of tested cells")
 	cmd.Flags().IntVar(&f.maxRows, "max-rows", 0, "table: show at most this many rows (0: all)")

@@ -31,6 +31,7 @@ type scanFlags struct {
 	inCluster                           bool
 	pods                                inClusterFlags
 	sign                                signFlags
+	base                                baselineFlags
 }
 
 func newScanCmd(s Streams) *cobra.Command {
@@ -115,6 +116,7 @@ The bundle (--out DIR) holds, by default (--format picks others):
 	fl.BoolVar(&f.inCluster, "in-cluster", false, "run the probes (and with --capture-for, the sensor) as pods in the --kubeconfig cluster")
 	f.pods.add(fl)
 	f.sign.add(cmd)
+	f.base.add(fl)
 	return cmd
 }
 
@@ -150,6 +152,9 @@ func runScan(cmd *cobra.Command, s Streams, f *scanFlags) error {
 	o := scan.Options{From: f.from, Cluster: f.cluster, Probe: !f.noProbe, Policy: !f.noPolicy, PCAPs: f.pcaps,
 		Images: f.images, ImagesOffline: f.offline, Profile: f.profile, ImageMap: map[string]string{},
 		ProbeLimits: plan.Limits{ConnTimeout: plan.Duration(f.timeout), Concurrency: f.concurrency}}
+	if err := f.base.check(); err != nil {
+		return usageErr("%v", err)
+	}
 	key, chain, err := f.sign.load()
 	if err != nil {
 		return usageErr("%v", err)
@@ -220,6 +225,9 @@ func runScan(cmd *cobra.Command, s Streams, f *scanFlags) error {
 	if err != nil {
 		return &ExitErr{Code: ExitError, Err: err}
 	}
+	if err := f.base.compare(res.Matrix); err != nil {
+		return &ExitErr{Code: ExitError, Err: err}
+	}
 	if f.out != "" {
 		files, err := scan.WriteBundle(f.out, res, f.formats)
 		if err != nil {
@@ -240,17 +248,22 @@ func runScan(cmd *cobra.Command, s Streams, f *scanFlags) error {
 			return &ExitErr{Code: ExitError, Err: err}
 		}
 	}
-	return gate(res.Matrix, f.minCoverage)
+	return gate(res.Matrix, f.minCoverage, f.base.failOn)
 }
 
 // gate turns a matrix into the CI exit code: an expired waiver (5) before
 // a FAIL (3) before coverage below the threshold (4).
-func gate(m *matrix.Matrix, minCoverage float64) error {
+func gate(m *matrix.Matrix, minCoverage float64, failOn string) error {
 	if exp := m.ExpiredWaivers(); len(exp) > 0 {
 		return &ExitErr{Code: ExitExpiredWaiver, Err: fmt.Errorf("expired waivers still match cells: %s", strings.Join(exp, ", "))}
 	}
-	if n := m.Summary.Counts[matrix.Fail]; n > 0 {
+	switch n := m.Gating(failOn); {
+	case n > 0 && failOn == matrix.FailOnAny:
 		return &ExitErr{Code: ExitFail, Err: fmt.Errorf("%d cells FAIL", n)}
+	case n > 0 && failOn == matrix.FailOnNew:
+		return &ExitErr{Code: ExitFail, Err: fmt.Errorf("%d cells FAIL that did not in the baseline", n)}
+	case n > 0:
+		return &ExitErr{Code: ExitFail, Err: fmt.Errorf("%d cells regressed since the baseline", n)}
 	}
 	if got := 100 * m.Summary.Coverage; got < minCoverage {
 		return &ExitErr{Code: ExitCoverage, Err: fmt.Errorf("coverage %.1f%% is below --min-coverage %.1f%%", got, minCoverage)}

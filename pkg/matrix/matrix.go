@@ -42,6 +42,9 @@ type Matrix struct {
 	// Waivers says what each waiver did: how many cells it covered and
 	// whether it had expired.
 	Waivers []WaiverUse `json:"waivers,omitempty"`
+	// Baseline, when the matrix was compared with an earlier one, says
+	// what changed (see Compare).
+	Baseline *Baseline `json:"baseline,omitempty"`
 }
 
 // WaiverUse is one waiver's effect on the matrix.
@@ -79,6 +82,8 @@ type Row struct {
 	Classes []Class `json:"classes"`
 	// Status is the worst status of the row's cells and classes.
 	Status Status `json:"status"`
+	// Change is "new" when the row was not in the baseline.
+	Change string `json:"change,omitempty"`
 }
 
 // Class is a set of source workloads that the evidence cannot tell apart
@@ -96,6 +101,8 @@ type Class struct {
 	Members int    `json:"members"`
 	Cells   []Cell `json:"cells"`
 	Status  Status `json:"status"`
+	// Change is "new" when the class was not in the baseline.
+	Change string `json:"change,omitempty"`
 }
 
 // Group is one list of source workloads.
@@ -133,6 +140,8 @@ type Cell struct {
 	Reason   string   `json:"reason"`
 	Evidence []string `json:"evidence,omitempty"`
 	Waiver   string   `json:"waiver,omitempty"`
+	// Change is the cell's change since the baseline (see Compare).
+	Change string `json:"change,omitempty"`
 }
 
 // Evidence names one evidence document, with its hash once written.

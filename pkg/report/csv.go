@@ -24,11 +24,16 @@ var CSVExpandedColumns = []string{"path_id", "source", "source_mesh", "destinati
 // path and check.
 func CSV(w io.Writer, m *matrix.Matrix) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(CSVColumns); err != nil {
+	cols := CSVColumns
+	if m.Baseline != nil {
+		// Compared with a baseline: each cell's change since, last.
+		cols = append(cols[:len(cols):len(cols)], "change")
+	}
+	if err := cw.Write(cols); err != nil {
 		return err
 	}
 	skipped := notRun(m)
-	rec := make([]string, len(CSVColumns))
+	rec := make([]string, len(cols))
 	err := eachCell(m, func(r *matrix.Row, cl *matrix.Class, c *matrix.Cell) error {
 		if skipped.stated(c) {
 			return nil
@@ -39,6 +44,9 @@ func CSV(w io.Writer, m *matrix.Matrix) error {
 			rec[2], rec[3], rec[4] = cl.ID, csvSafe(cl.Key), strconv.Itoa(cl.Members)
 		}
 		rec[5], rec[6], rec[7], rec[8], rec[9] = c.Check, string(c.Status), csvSafe(c.Reason), csvSafe(strings.Join(c.Evidence, " ")), csvSafe(c.Waiver)
+		if m.Baseline != nil {
+			rec[10] = c.Change
+		}
 		return cw.Write(rec)
 	})
 	if err != nil {
@@ -46,7 +54,11 @@ func CSV(w io.Writer, m *matrix.Matrix) error {
 	}
 	for _, chk := range m.Checks {
 		if nr, ok := skipped[chk.ID]; ok {
-			if err := cw.Write([]string{"", "*", "", "", strconv.Itoa(nr.cells), chk.ID, string(matrix.NotTested), csvSafe("not run in this scan: " + nr.reason), "", ""}); err != nil {
+			line := []string{"", "*", "", "", strconv.Itoa(nr.cells), chk.ID, string(matrix.NotTested), csvSafe("not run in this scan: " + nr.reason), "", ""}
+			if m.Baseline != nil {
+				line = append(line, "")
+			}
+			if err := cw.Write(line); err != nil {
 				return err
 			}
 		}

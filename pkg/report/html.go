@@ -59,6 +59,90 @@ type htmlPage struct {
 	// FindingsListed is how many findings of a check and status are
 	// listed in full.
 	FindingsListed int
+	// Changes is the baseline comparison, when there is one.
+	Changes *htmlChanges
+}
+
+type htmlChanges struct {
+	Generated, File, Counts string
+	Kinds                   []string
+	Controls                []htmlChangeRow
+	Lists                   []htmlChangeList
+}
+
+type htmlChangeRow struct {
+	Title, Objective string
+	N                []int
+}
+
+type htmlChangeList struct {
+	Heading string
+	Items   []htmlChangeItem
+	More    int
+}
+
+type htmlChangeItem struct {
+	Status               matrix.Status
+	Check, Where, Reason string
+}
+
+// changes lays out the baseline comparison for the page: counts per
+// control objective, then the regressed, new (not passing), improved and
+// resolved cells, the first ones of each listed.
+func changes(m *matrix.Matrix, ctl map[string]matrix.Control) *htmlChanges {
+	b := m.Baseline
+	if b == nil {
+		return nil
+	}
+	hc := &htmlChanges{Generated: b.GeneratedAt.UTC().Format("2006-01-02 15:04:05 UTC"), File: b.File, Counts: changeCounts(b.Counts), Kinds: matrix.Changes}
+	for _, cc := range b.Controls {
+		c := ctl[cc.Control]
+		row := htmlChangeRow{Title: c.Title, Objective: c.Objective}
+		for _, k := range matrix.Changes {
+			row.N = append(row.N, cc.Counts[k])
+		}
+		hc.Controls = append(hc.Controls, row)
+	}
+	const most = listed * 10
+	for _, want := range []struct{ change, heading string }{
+		{matrix.ChangeRegressed, "Regressed"}, {matrix.ChangeNew, "New"}, {matrix.ChangeImproved, "Improved"},
+	} {
+		l := htmlChangeList{Heading: want.heading}
+		_ = eachCell(m, func(r *matrix.Row, cl *matrix.Class, c *matrix.Cell) error {
+			if c.Change != want.change || (want.change == matrix.ChangeNew && c.Status == matrix.Pass) {
+				return nil
+			}
+			if len(l.Items) == most {
+				l.More++
+				return nil
+			}
+			where := dstName(r.Destination)
+			if cl != nil {
+				where += " ↳ " + cl.Key
+			}
+			l.Items = append(l.Items, htmlChangeItem{Status: c.Status, Check: c.Check, Where: where, Reason: c.Reason})
+			return nil
+		})
+		if len(l.Items) > 0 {
+			hc.Lists = append(hc.Lists, l)
+		}
+	}
+	if len(b.Resolved) > 0 {
+		l := htmlChangeList{Heading: "Resolved (gone since the baseline)"}
+		for _, r := range b.Resolved {
+			if len(l.Items) == most {
+				l.More++
+				continue
+			}
+			where := r.Destination
+			if r.ClassKey != "" {
+				where += " ↳ " + r.ClassKey
+			}
+			l.Items = append(l.Items, htmlChangeItem{Status: r.Was, Check: r.Check, Where: where, Reason: "was " + string(r.Was)})
+		}
+		hc.Lists = append(hc.Lists, l)
+	}
+	return hc
 }
 
 type htmlCount struct {
@@ -155,6 +239,7 @@ func HTML(w io.Writer, m *matrix.Matrix) error {
 	for _, wv := range m.Waivers {
 		p.Waivers = append(p.Waivers, htmlWaiver{WaiverUse: wv, ExpiresOn: wv.Expires.Format("2006-01-02")})
 	}
+	p.Changes = changes(m, ctl)
 	if err := htmlTemplate.ExecuteTemplate(bw, "head", p); err != nil {
 		return err
 	}

@@ -48,6 +48,9 @@ func Markdown(w io.Writer, m *matrix.Matrix) error {
 	p("\nCoverage: **%s** of applicable cells rest on evidence (%d of %d applicable cells tested, %d cells in all). Overall: **%s**.\n\n", pct(s.Coverage), s.Tested, s.Applicable, s.Cells, s.Status)
 	p("The matrix has %s, %s and %s. A path's cells are the destination cells of its port and the source cells of its class: each verdict is written once, however many paths share it.\n\n",
 		plural(s.Rows, "destination port", "destination ports"), plural(s.Classes, "source class", "source classes"), plural(s.Paths, "service path", "service paths"))
+	if b := m.Baseline; b != nil {
+		markdownChanges(p, m, b, title)
+	}
 	p("## Checks\n\n| Column | Check | Decided | Controls | Status | Cells |\n|---|---|---|---|---|---|\n")
 	for i, c := range m.Checks {
 		st, cs := matrix.NotTested, "none"
@@ -149,4 +152,80 @@ func Markdown(w io.Writer, m *matrix.Matrix) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// markdownChanges writes the "Changes since the baseline" section: counts
+// per control objective, then the regressed and new cells, the improved
+// ones and the resolved ones, the first listed of each.
+func markdownChanges(p func(string, ...any), m *matrix.Matrix, b *matrix.Baseline, title map[string]matrix.Control) {
+	p("## Changes since the baseline\n\nBaseline generated %s", b.GeneratedAt.Format("2006-01-02 15:04:05 MST"))
+	if b.File != "" {
+		p(" (`%s`)", mdEscape(b.File))
+	}
+	p(". Cells by change: %s.\n\n| Control | Objective |", changeCounts(b.Counts))
+	for _, c := range matrix.Changes {
+		p(" %s |", c)
+	}
+	p("\n|---|---|")
+	for range matrix.Changes {
+		p("---|")
+	}
+	p("\n")
+	for _, cc := range b.Controls {
+		c := title[cc.Control]
+		p("| %s | %s |", mdEscape(c.Title), c.Objective)
+		for _, ch := range matrix.Changes {
+			p(" %d |", cc.Counts[ch])
+		}
+		p("\n")
+	}
+	for _, want := range []struct{ change, heading string }{
+		{matrix.ChangeRegressed, "Regressed"}, {matrix.ChangeNew, "New"}, {matrix.ChangeImproved, "Improved"},
+	} {
+		n := 0
+		_ = eachCell(m, func(r *matrix.Row, cl *matrix.Class, c *matrix.Cell) error {
+			if c.Change != want.change || (want.change == matrix.ChangeNew && c.Status == matrix.Pass) {
+				return nil
+			}
+			if n == 0 {
+				p("\n### %s\n\n", want.heading)
+			}
+			n++
+			if n <= listed*10 {
+				where := mdEscape(dstName(r.Destination))
+				if cl != nil {
+					where += " ↳ " + mdEscape(cl.Key)
+				}
+				p("- %s %s: **%s**: %s\n", where, c.Check, c.Status, mdEscape(c.Reason))
+			}
+			return nil
+		})
+		if n > listed*10 {
+			p("- and %d more (matrix.json and matrix.csv have them all)\n", n-listed*10)
+		}
+	}
+	if len(b.Resolved) > 0 {
+		p("\n### Resolved (gone since the baseline)\n\n")
+		for i, r := range b.Resolved {
+			if i == listed*10 {
+				p("- and %d more (matrix.json has them all)\n", len(b.Resolved)-i)
+				break
+			}
+			where := mdEscape(r.Destination)
+			if r.ClassKey != "" {
+				where += " ↳ " + mdEscape(r.ClassKey)
+			}
+			p("- %s %s: was %s\n", where, r.Check, r.Was)
+		}
+	}
+	p("\n")
+}
+
+// changeCounts renders counts by change in report order.
+func changeCounts(c map[string]int) string {
+	var parts []string
+	for _, ch := range matrix.Changes {
+		parts = append(parts, fmt.Sprintf("%d %s", c[ch], ch))
+	}
+	return strings.Join(parts, ", ")
 }
