@@ -252,9 +252,10 @@ func (r *runner) wait(ctx context.Context) (*Result, error) {
 	defer tick.Stop()
 	for {
 		done := 0
+		view := r.listRun(ctx)
 		for _, js := range jobs {
-			if !js.done {
-				r.pollJob(ctx, js)
+			if !js.done && view != nil {
+				r.pollJob(ctx, js, view)
 			}
 			if js.done {
 				done++
@@ -308,20 +309,55 @@ func flowNote(f *evidence.FlowReport) string {
 	return fmt.Sprintf(" and %d flows", len(f.Flows))
 }
 
-// pollJob reads a Job and its pod; a Job without a pod for a while has
-// its events read for the reason.
-func (r *runner) pollJob(ctx context.Context, js *jobState) {
-	ns, name := js.job.Namespace, js.job.Name
-	j, err := r.cs.BatchV1().Jobs(ns).Get(ctx, name, metav1.GetOptions{})
-	if err != nil {
-		if apierrors.IsNotFound(err) {
-			js.done, js.outcome = true, "the Job was deleted before it finished"
+// runView is one look at the run's Jobs and pods, by namespace and name:
+// two list calls per namespace a poll, however many Jobs the run has.
+type runView struct {
+	jobs map[[2]string]*batchv1.Job
+	pods map[[2]string]*corev1.Pod // by the Job that owns it
+}
+
+// listRun lists the run's Jobs and pods, or returns nil when the API
+// server did not answer (the next poll tries again).
+func (r *runner) listRun(ctx context.Context) *runView {
+	v := &runView{jobs: map[[2]string]*batchv1.Job{}, pods: map[[2]string]*corev1.Pod{}}
+	sel := metav1.ListOptions{LabelSelector: LabelRun + "=" + r.ob.RunID + "," + LabelComponent + "=probe"}
+	listed := map[string]bool{}
+	for _, j := range r.ob.Jobs {
+		ns := j.Namespace
+		if listed[ns] {
+			continue
 		}
+		listed[ns] = true
+		jobs, err := r.cs.BatchV1().Jobs(ns).List(ctx, sel)
+		if err != nil {
+			return nil
+		}
+		for i := range jobs.Items {
+			v.jobs[[2]string{ns, jobs.Items[i].Name}] = &jobs.Items[i]
+		}
+		pods, err := r.cs.CoreV1().Pods(ns).List(ctx, sel)
+		if err != nil {
+			return nil
+		}
+		for i := range pods.Items {
+			p := &pods.Items[i]
+			v.pods[[2]string{ns, p.Labels["batch.kubernetes.io/job-name"]}] = p
+		}
+	}
+	return v
+}
+
+// pollJob updates a Job's state from a view of the run; a Job without a
+// pod for a while has its events read for the reason.
+func (r *runner) pollJob(ctx context.Context, js *jobState, v *runView) {
+	ns, name := js.job.Namespace, js.job.Name
+	j := v.jobs[[2]string{ns, name}]
+	if j == nil {
+		js.done, js.outcome = true, "the Job was deleted before it finished"
 		return
 	}
-	pods, err := r.cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "batch.kubernetes.io/job-name=" + name})
-	if err == nil && len(pods.Items) > 0 {
-		js.pod = &pods.Items[len(pods.Items)-1]
+	if p := v.pods[[2]string{ns, name}]; p != nil {
+		js.pod = p
 	}
 	for _, c := range j.Status.Conditions {
 		if c.Status != corev1.ConditionTrue {
