@@ -24,8 +24,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
 )
 
 const (
@@ -388,52 +390,41 @@ func (c *cluster) testScan(t *testing.T) {
 		t.Errorf("%d flows, %d mapped to a Service, %d TLS: want both", len(flows.Flows), mapped, tlsFlows)
 	}
 	t.Logf("sensor: %d flows, %d mapped to a Service, %d TLS, %d packets", len(flows.Flows), mapped, tlsFlows, flows.Stats.Packets)
-	assertNothingLeft(ctx, t, c.cs, 2*time.Minute)
+	c.assertNothingLeft(ctx, t, 2*time.Minute)
 	c.removeDeploy(ctx, t, "overlays/capture")
+}
+
+// runKinds are the kinds of object a run makes and labels.
+var runKinds = []struct {
+	kind string
+	gvr  schema.GroupVersionResource
+}{
+	{"pod", schema.GroupVersionResource{Version: "v1", Resource: "pods"}},
+	{"Job", schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "jobs"}},
+	{"ConfigMap", schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}},
+	{"ServiceAccount", schema.GroupVersionResource{Version: "v1", Resource: "serviceaccounts"}},
+	{"DaemonSet", schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "daemonsets"}},
 }
 
 // leftovers lists what of any run is still there: objects with a run
 // label (pods, Jobs, ConfigMaps, ServiceAccounts, DaemonSets) and, when
 // runNamespaces, namespaces labelled as the scanner's.
-func leftovers(ctx context.Context, t *testing.T, cs kubernetes.Interface, runNamespaces bool) []string {
+func (c *cluster) leftovers(ctx context.Context, t *testing.T, runNamespaces bool) []string {
 	t.Helper()
-	sel := metav1.ListOptions{LabelSelector: dispatch.LabelRun}
+	cs := c.cs
+	meta, err := metadata.NewForConfig(c.node.Rest)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var left []string
-	add := func(kind string, ns, name string) { left = append(left, kind+" "+ns+"/"+name) }
-	pods, err := cs.CoreV1().Pods("").List(ctx, sel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range pods.Items {
-		add("pod", o.Namespace, o.Name)
-	}
-	jobs, err := cs.BatchV1().Jobs("").List(ctx, sel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range jobs.Items {
-		add("Job", o.Namespace, o.Name)
-	}
-	cms, err := cs.CoreV1().ConfigMaps("").List(ctx, sel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range cms.Items {
-		add("ConfigMap", o.Namespace, o.Name)
-	}
-	sas, err := cs.CoreV1().ServiceAccounts("").List(ctx, sel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range sas.Items {
-		add("ServiceAccount", o.Namespace, o.Name)
-	}
-	dss, err := cs.AppsV1().DaemonSets("").List(ctx, sel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range dss.Items {
-		add("DaemonSet", o.Namespace, o.Name)
+	for _, k := range runKinds {
+		list, err := meta.Resource(k.gvr).Namespace("").List(ctx, metav1.ListOptions{LabelSelector: dispatch.LabelRun})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range list.Items {
+			left = append(left, k.kind+" "+o.Namespace+"/"+o.Name)
+		}
 	}
 	if runNamespaces {
 		nss, err := cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{LabelSelector: dispatch.LabelManagedBy + "=sc8scan"})
@@ -451,11 +442,11 @@ func leftovers(ctx context.Context, t *testing.T, cs kubernetes.Interface, runNa
 
 // assertNothingLeft waits, at most within, until no object of any run is
 // left, and fails naming what is.
-func assertNothingLeft(ctx context.Context, t *testing.T, cs kubernetes.Interface, within time.Duration) {
+func (c *cluster) assertNothingLeft(ctx context.Context, t *testing.T, within time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
-		left := leftovers(ctx, t, cs, false)
+		left := c.leftovers(ctx, t, false)
 		if len(left) == 0 {
 			return
 		}
@@ -509,5 +500,5 @@ func (c *cluster) testMeshVantageNotInjected(t *testing.T) {
 	if outside != 1 || inside != 1 {
 		t.Errorf("%d out-of-mesh and %d in-mesh results, want 1 and 1 (the latter an error)", outside, inside)
 	}
-	assertNothingLeft(ctx, t, c.cs, time.Minute)
+	c.assertNothingLeft(ctx, t, time.Minute)
 }

@@ -66,17 +66,17 @@ func (c *cluster) testStopped(t *testing.T, bin string, sig os.Signal) {
 			t.Errorf("interrupted scan: %v; stderr:\n%s", err, stderr.String())
 		}
 		// It cleaned up before exiting: nothing of the run is left now.
-		if left := leftovers(ctx, t, c.cs, true); len(left) > 0 {
+		if left := c.leftovers(ctx, t, true); len(left) > 0 {
 			t.Errorf("left behind by an interrupted scan: %s\n%s", strings.Join(left, ", "), stderr.String())
 		}
 		return
 	}
-	if left := leftovers(ctx, t, c.cs, false); len(left) == 0 {
+	if left := c.leftovers(ctx, t, false); len(left) == 0 {
 		t.Fatalf("a killed scanner left nothing at all: the test did not kill it mid-run\n%s", stderr.String())
 	}
 	// The lease runs out deadline+grace after it was made; then the TTL
 	// controller deletes it and the garbage collector what it owns.
-	assertNothingLeft(ctx, t, c.cs, deadline+90*time.Second+90*time.Second)
+	c.assertNothingLeft(ctx, t, deadline+90*time.Second+90*time.Second)
 	t.Logf("a killed scanner's run was gone %s after the kill (%s deadline + 90s lease grace)", time.Since(stopped).Round(time.Second), deadline)
 	// The namespaces it made stay, empty: nothing runs in them.
 	for _, ns := range []string{"sc8scan", "sc8scan-sensor"} {
