@@ -135,36 +135,7 @@ func (c *cluster) deployDemo(ctx context.Context, t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		labels := map[string]string{"app": name}
-		var cports []corev1.ContainerPort
-		for _, p := range ports[ref] {
-			cports = append(cports, corev1.ContainerPort{Name: p.Name, ContainerPort: p.Port, Protocol: corev1.ProtocolTCP})
-		}
-		d := &appsv1.Deployment{
-			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: labels},
-			Spec: appsv1.DeploymentSpec{
-				Replicas: ptr(int32(1)),
-				Selector: &metav1.LabelSelector{MatchLabels: labels},
-				Template: corev1.PodTemplateSpec{
-					ObjectMeta: metav1.ObjectMeta{Labels: labels},
-					Spec: corev1.PodSpec{
-						AutomountServiceAccountToken:  ptr(false),
-						TerminationGracePeriodSeconds: ptr(int64(1)),
-						Containers: []corev1.Container{{
-							Name: "server", Image: labImage, ImagePullPolicy: corev1.PullNever,
-							Command: []string{"/sc8lab", "-serve-service", c.serves[ref]}, Ports: cports,
-						}},
-					},
-				},
-			},
-		}
-		if _, err := c.cs.AppsV1().Deployments(ns).Create(ctx, d, metav1.CreateOptions{}); err != nil {
-			t.Fatal(err)
-		}
-		svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Spec: corev1.ServiceSpec{Selector: labels, Ports: ports[ref]}}
-		if _, err := c.cs.CoreV1().Services(ns).Create(ctx, svc, metav1.CreateOptions{}); err != nil {
-			t.Fatal(err)
-		}
+		c.serve(ctx, t, ns, name, labImage, []string{"/sc8lab", "-serve-service", c.serves[ref]}, ports[ref])
 	}
 	// Wait for every server pod to run and write its CA.
 	var cas []string
@@ -204,9 +175,24 @@ func (c *cluster) deployNginx(ctx context.Context, t *testing.T) {
 	if _, err := c.cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "web"}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	labels := map[string]string{"app": "nginx"}
+	c.serve(ctx, t, "web", "nginx", nginxImage, nil, []corev1.ServicePort{{Name: "https", Port: 8443, TargetPort: intstr.FromInt32(8443), Protocol: corev1.ProtocolTCP}})
+	c.waitReady(ctx, t, "web", "nginx")
+	c.services = append(c.services, "web/nginx")
+	c.caBundle += c.nginx.ca
+}
+
+// serve creates a one-replica Deployment of image (command, when given,
+// replaces its entrypoint) declaring the ports, and the Service in front
+// of it, both named name.
+func (c *cluster) serve(ctx context.Context, t *testing.T, ns, name, image string, command []string, ports []corev1.ServicePort) {
+	t.Helper()
+	labels := map[string]string{"app": name}
+	var cports []corev1.ContainerPort
+	for _, p := range ports {
+		cports = append(cports, corev1.ContainerPort{Name: p.Name, ContainerPort: p.Port, Protocol: corev1.ProtocolTCP})
+	}
 	d := &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: "nginx", Namespace: "web", Labels: labels},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: labels},
 		Spec: appsv1.DeploymentSpec{
 			Replicas: ptr(int32(1)),
 			Selector: &metav1.LabelSelector{MatchLabels: labels},
@@ -215,23 +201,18 @@ func (c *cluster) deployNginx(ctx context.Context, t *testing.T) {
 				Spec: corev1.PodSpec{
 					AutomountServiceAccountToken:  ptr(false),
 					TerminationGracePeriodSeconds: ptr(int64(1)),
-					Containers: []corev1.Container{{Name: "nginx", Image: nginxImage, ImagePullPolicy: corev1.PullNever,
-						Ports: []corev1.ContainerPort{{Name: "https", ContainerPort: 8443}}}},
+					Containers:                    []corev1.Container{{Name: "server", Image: image, ImagePullPolicy: corev1.PullNever, Command: command, Ports: cports}},
 				},
 			},
 		},
 	}
-	if _, err := c.cs.AppsV1().Deployments("web").Create(ctx, d, metav1.CreateOptions{}); err != nil {
+	if _, err := c.cs.AppsV1().Deployments(ns).Create(ctx, d, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "nginx", Namespace: "web"}, Spec: corev1.ServiceSpec{Selector: labels,
-		Ports: []corev1.ServicePort{{Name: "https", Port: 8443, TargetPort: intstr.FromInt32(8443), Protocol: corev1.ProtocolTCP}}}}
-	if _, err := c.cs.CoreV1().Services("web").Create(ctx, svc, metav1.CreateOptions{}); err != nil {
+	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Spec: corev1.ServiceSpec{Selector: labels, Ports: ports}}
+	if _, err := c.cs.CoreV1().Services(ns).Create(ctx, svc, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	c.waitReady(ctx, t, "web", "nginx")
-	c.services = append(c.services, "web/nginx")
-	c.caBundle += c.nginx.ca
 }
 
 // waitCA waits for the server pod of a Service to run and returns the CA
