@@ -3,7 +3,6 @@ package cli
 import (
 	"crypto"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
@@ -62,34 +61,11 @@ func (f *signFlags) load() (crypto.Signer, []*x509.Certificate, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("reading --sign-cert: %w", err)
 		}
-		if chain, err = parseCerts(b); err != nil {
+		if chain, err = signature.ParseCertificates(b); err != nil {
 			return nil, nil, fmt.Errorf("--sign-cert %s: %w", f.cert, err)
 		}
 	}
 	return key, chain, nil
-}
-
-func parseCerts(b []byte) ([]*x509.Certificate, error) {
-	var out []*x509.Certificate
-	for {
-		var block *pem.Block
-		block, b = pem.Decode(b)
-		if block == nil {
-			break
-		}
-		if block.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(block.Bytes)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	if len(out) == 0 {
-		return nil, errors.New("no certificate in the file")
-	}
-	return out, nil
 }
 
 type verifyFlags struct {
@@ -137,7 +113,7 @@ Exit codes: 0 the bundle verifies; 6 it does not; 1 verify could not run
 				if err != nil {
 					return usageErr("reading --ca: %v", err)
 				}
-				certs, err := parseCerts(b)
+				certs, err := signature.ParseCertificates(b)
 				if err != nil {
 					return usageErr("--ca %s: %v", f.ca, err)
 				}

@@ -163,23 +163,36 @@ func readChain(path string) ([]*x509.Certificate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the bundle has no signer certificate to check against the CA: %w", err)
 	}
-	var chain []*x509.Certificate
+	chain, err := ParseCertificates(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ChainFile, err)
+	}
+	return chain, nil
+}
+
+// ParseCertificates reads the PEM certificates in b, in order, skipping
+// blocks of other types; none at all is an error.
+func ParseCertificates(b []byte) ([]*x509.Certificate, error) {
+	var out []*x509.Certificate
 	for {
 		var block *pem.Block
 		block, b = pem.Decode(b)
 		if block == nil {
 			break
 		}
+		if block.Type != "CERTIFICATE" {
+			continue
+		}
 		c, err := x509.ParseCertificate(block.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", ChainFile, err)
+			return nil, err
 		}
-		chain = append(chain, c)
+		out = append(out, c)
 	}
-	if len(chain) == 0 {
-		return nil, fmt.Errorf("%s holds no certificate", ChainFile)
+	if len(out) == 0 {
+		return nil, errors.New("no certificate in the file")
 	}
-	return chain, nil
+	return out, nil
 }
 
 // parseManifest reads "HEX  PATH" lines (sha256sum's format).
