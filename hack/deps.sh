@@ -21,6 +21,7 @@ pkgs=(
   libssl-dev       # a C program linked against libcrypto; go-crypto-openssl child
   gcc libc6-dev    # cgo builds and the C programs of the fips tests (static libc too)
   curl             # real HTTP clients in captures
+  chromium         # the HTML report opened in a real browser (chromedp)
   jq bc            # bench-probe.sh: parsing peer-tool JSON, ratios
   mariadb-server   # MySQL STARTTLS peer
   vsftpd dovecot-imapd dovecot-pop3d slapd  # FTP, IMAP, POP3 and LDAP STARTTLS peers

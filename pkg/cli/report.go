@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/sc8scan/sc8scan/pkg/matrix"
 	"github.com/sc8scan/sc8scan/pkg/report"
+	"github.com/sc8scan/sc8scan/pkg/scan"
 	"github.com/spf13/cobra"
 )
 
@@ -93,7 +95,18 @@ per (path x check) instead of one per cell, streamed.
 					return &ExitErr{Code: ExitError, Err: err}
 				}
 			default:
-				if err := report.Render(s.Out, m, f.output, report.Options{Color: colorable(s.Out), MaxRows: f.maxRows, ByClass: f.byClass}); err != nil {
+				o := report.Options{Color: colorable(s.Out), MaxRows: f.maxRows, ByClass: f.byClass}
+				if f.output == "html" {
+					// The page's row details come from the bundle's
+					// evidence next to the matrix, when it is there and
+					// unchanged.
+					ev, problems := scan.BundleEvidence(filepath.Dir(args[0]), m)
+					for _, p := range problems {
+						fmt.Fprintf(s.Err, "sc8scan report: %s\n", p)
+					}
+					o.Details = scan.Details(ev)
+				}
+				if err := report.Render(s.Out, m, f.output, o); err != nil {
 					return &ExitErr{Code: ExitError, Err: err}
 				}
 			}

@@ -2,6 +2,8 @@ package report
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
@@ -201,6 +203,10 @@ var htmlFindingRE = regexp.MustCompile(`<li><span class="badge (fail|err|warn)">
 func countHTML(t *testing.T, data []byte) counted {
 	t.Helper()
 	var c counted
+	// The findings list, not the rows' details, which explain every cell.
+	if i := bytes.Index(data, []byte(`<h2 id="findings">`)); i >= 0 {
+		data = data[i:]
+	}
 	for _, m := range htmlFindingRE.FindAllSubmatch(data, -1) {
 		switch string(m[1]) {
 		case "fail":
@@ -269,14 +275,30 @@ func TestNewFormatsAgree(t *testing.T) {
 
 func TestHTMLSelfContainedAndEscaped(t *testing.T) {
 	var buf bytes.Buffer
-	if err := HTML(&buf, rich()); err != nil {
+	if err := HTML(&buf, rich(), Options{}); err != nil {
 		t.Fatal(err)
 	}
 	page := buf.String()
-	for _, bad := range []string{"<script", "<link", " src=", "url(", "@import", "<b>legacy"} {
+	for _, bad := range []string{"<link", " src=", "url(", "@import", "<b>legacy"} {
 		if strings.Contains(page, bad) {
 			t.Errorf("page contains %q", bad)
 		}
+	}
+	// One inline script, allowed by its hash and nothing else.
+	if n := strings.Count(page, "<script"); n != 1 {
+		t.Errorf("%d scripts, want the one inline", n)
+	}
+	_, script, _ := strings.Cut(page, "<script>")
+	script, _, _ = strings.Cut(script, "</script>")
+	for _, bad := range []string{"fetch(", "XMLHttpRequest", "WebSocket", "http", "import(", "eval("} {
+		if strings.Contains(script, bad) {
+			t.Errorf("the script contains %q: it must read only the page", bad)
+		}
+	}
+	sum := sha256.Sum256([]byte(script))
+	csp := `content="default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-` + base64.StdEncoding.EncodeToString(sum[:]) + `'"`
+	if !strings.Contains(page, csp) {
+		t.Errorf("the page's policy does not allow its script by hash: want %s", csp)
 	}
 	for _, want := range []string{"&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;b&gt;legacy", "sc-8.1_obj", strings.Repeat("a", 64),
 		`class="s fail"`, "W-2", "shop/frontend:8080", "no evidence: probe: not gathered in this run", "7 sources",
@@ -287,11 +309,64 @@ func TestHTMLSelfContainedAndEscaped(t *testing.T) {
 		}
 	}
 	// Every destination port is one group, every class one line in it.
-	if n := strings.Count(page, "<tbody>"); n != 3 {
+	if n := strings.Count(page, `<tbody class="r" id="r-`); n != 3 {
 		t.Errorf("%d destination groups, want 3", n)
 	}
-	if n := strings.Count(page, "<tr><td>&#8627; "); n != 5 {
+	if n := strings.Count(page, `<tr class="c"><td>&#8627; `); n != 5 {
 		t.Errorf("%d class lines, want 5", n)
+	}
+}
+
+// TestHTMLDetails: a row's details hold what Options.Details says of the
+// evidence its cells cite, once per piece, with the checks citing it;
+// Once facts the row already says are left out; and the budget for
+// details, once spent, leaves the later rows naming no evidence and the
+// page saying how many.
+func TestHTMLDetails(t *testing.T) {
+	m := rich()
+	var asked []string
+	details := func(ref string) (Detail, bool) {
+		asked = append(asked, ref)
+		return Detail{Heading: "Piece " + ref, Facts: []Fact{{Label: "Said", Value: strings.Repeat("x", 30) + ref},
+			{Label: "Again", Value: strings.Repeat("x", 30) + ref, Once: true}}}, true
+	}
+	render := func(budget int) string {
+		asked = nil
+		var buf bytes.Buffer
+		if err := HTML(&buf, m, Options{Details: details, DetailBytes: budget}); err != nil {
+			t.Fatal(err)
+		}
+		return buf.String()
+	}
+	page := render(0)
+	if len(asked) == 0 {
+		t.Fatal("no evidence was asked for")
+	}
+	for i, row := range strings.Split(page, "<tbody")[1:] {
+		for _, ref := range asked {
+			if n := strings.Count(row, "<strong>Piece "+ref+"</strong>"); n > 1 {
+				t.Errorf("row %d details %s %d times, want once", i, ref, n)
+			}
+		}
+	}
+	if !strings.Contains(page, "<strong>Piece probe-report#results[0]</strong> <code>probe-report#results[0]</code> <small>for PLAIN MINVER") {
+		t.Error("the probe evidence does not say which checks cite it")
+	}
+	if strings.Contains(page, "<dt>Again</dt>") {
+		t.Error("a Once fact the row already says was repeated")
+	}
+	if strings.Contains(page, "destination ports show their cells without the evidence details") {
+		t.Error("the default budget was spent on a small matrix")
+	}
+	page = render(1)
+	if n := strings.Count(page, `<div class="ev">`); n == 0 || n >= len(asked)+1 {
+		t.Errorf("%d pieces detailed with a budget of one byte: want the first row's only", n)
+	}
+	if !strings.Contains(page, "2 destination ports show their cells without the evidence details") {
+		t.Error("the page does not say how many ports went without details")
+	}
+	if page = render(-1); strings.Contains(page, `<div class="ev">`) {
+		t.Error("a negative budget still details evidence")
 	}
 }
 

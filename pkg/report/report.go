@@ -67,6 +67,13 @@ type Options struct {
 	// source class, with the class's key, member count and source cells.
 	// Default: one line per destination port only.
 	ByClass bool
+	// Details says what an evidence piece cited by a cell ("probe-report#results[3]")
+	// holds, for the HTML page's row details; nil, or false for a
+	// reference, names the reference only.
+	Details func(ref string) (Detail, bool)
+	// DetailBytes bounds the evidence details on the HTML page (0: the
+	// default DetailBytes; negative: none).
+	DetailBytes int
 }
 
 // Render writes m to w in format.
@@ -81,7 +88,7 @@ func Render(w io.Writer, m *matrix.Matrix, format string, o Options) error {
 	case "json":
 		return JSON(w, m)
 	case "html":
-		return HTML(w, m)
+		return HTML(w, m, o)
 	case "junit":
 		return JUnit(w, m)
 	case "sarif":

@@ -75,8 +75,9 @@ func WriteBundle(dir string, res *Result, formats []string) ([]string, error) {
 	for i := range m.Evidence {
 		m.Evidence[i].SHA256 = sums[m.Evidence[i].File]
 	}
+	details := Details(res.Evidence)
 	for _, f := range formats {
-		err := write(report.FileName(f), func(w io.Writer) error { return report.Render(w, m, f, report.Options{}) })
+		err := write(report.FileName(f), func(w io.Writer) error { return report.Render(w, m, f, report.Options{Details: details}) })
 		if err != nil {
 			return nil, err
 		}
