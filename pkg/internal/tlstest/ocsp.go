@@ -79,3 +79,66 @@ func (ca *CA) OCSPResponse(t testing.TB, cert tls.Certificate, status string) []
 	}
 	return der
 }
+
+// HAProxyOptions configure an haproxy TLS frontend.
+type HAProxyOptions struct {
+	// Bind are extra bind-line options, e.g. "ssl-min-ver TLSv1.2
+	// ssl-max-ver TLSv1.2 no-tls-tickets".
+	Bind string
+	// Staple, when set (OCSPGood, OCSPRevoked, OCSPUnknown), has haproxy
+	// staple an OCSP response of that status (the crt file's .ocsp
+	// companion).
+	Staple string
+	CA     *CA
+}
+
+// HAProxy starts haproxy in the foreground with one TLS frontend that
+// answers 200 to every request. It skips (or fails under CI) when haproxy
+// or openssl is missing.
+func HAProxy(t testing.TB, o HAProxyOptions) *Proc {
+	t.Helper()
+	bin := testenv.LookPath(t, "haproxy")[0]
+	ca := o.CA
+	if ca == nil {
+		ca = NewCA(t)
+	}
+	dir := t.TempDir()
+	cert := ca.Issue(t, CertOptions{CommonName: "localhost", DNSNames: []string{"localhost"}, KeyType: RSA2048})
+	cf, kf := WriteFiles(t, dir, "server", cert)
+	chain, err := os.ReadFile(cf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := os.ReadFile(kf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemFile := filepath.Join(dir, "server.pem")
+	if err := os.WriteFile(pemFile, append(chain, key...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if o.Staple != "" {
+		if err := os.WriteFile(pemFile+".ocsp", ca.OCSPResponse(t, cert, o.Staple), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	port := FreePort(t)
+	conf := fmt.Sprintf(`global
+  maxconn 64
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 10s
+  timeout server 10s
+frontend fe
+  bind 127.0.0.1:%d ssl crt %s %s
+  http-request return status 200 content-type text/plain string ok
+`, port, pemFile, o.Bind)
+	path := filepath.Join(dir, "haproxy.cfg")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := start(t, port, "", dir, bin, "-db", "-f", path)
+	p.CA = ca
+	return p
+}
