@@ -58,3 +58,47 @@ func FuzzRecords(f *testing.F) {
 		}
 	})
 }
+
+func FuzzCertificateStatus(f *testing.F) {
+	f.Add([]byte{1, 0, 0, 3, 0x30, 1, 0})
+	f.Add([]byte{2, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		der, err := parseCertificateStatus(b)
+		if err != nil {
+			return
+		}
+		if len(der) == 0 || len(der) > maxOCSPStaple {
+			t.Fatalf("accepted a staple of %d bytes", len(der))
+		}
+		st := ParseOCSPStaple(der, nil)
+		switch st.Status {
+		case OCSPGood, OCSPRevoked, OCSPUnknown:
+			if st.Verified {
+				t.Errorf("verified without a chain")
+			}
+		case OCSPUnparsed:
+			if st.Err == "" {
+				t.Errorf("unparsed without a reason")
+			}
+		default:
+			t.Errorf("status %q", st.Status)
+		}
+	})
+}
+
+func FuzzServerHelloExtensions(f *testing.F) {
+	f.Add(serverHello(VersionTLS12, 0xc013, nil, exts(ext(extRenegotiationInfo, 0), ext(extExtendedMasterSec), ext(extEncryptThenMAC), ext(extStatusRequest))))
+	f.Add(serverHello(VersionTLS12, 0xc013, nil, exts(ext(extRenegotiationInfo, 2, 1, 2), ext(extTruncatedHMAC, 1))))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		sh, err := ParseServerHello(b)
+		if err != nil {
+			return
+		}
+		if sh.RenegotiationInfo != nil && !sh.HasExtension(extRenegotiationInfo) {
+			t.Errorf("renegotiation_info data without the extension")
+		}
+		if sh.HasExtension(extRenegotiationInfo) && sh.RenegotiationInfo == nil {
+			t.Errorf("renegotiation_info extension without its field")
+		}
+	})
+}
