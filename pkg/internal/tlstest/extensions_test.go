@@ -57,7 +57,7 @@ var openSSLDefaults = map[string]string{
 	ptls.CheckTruncatedHMAC:         ptls.ExtNotSupported,
 	ptls.CheckClientCertificateURL:  ptls.ExtNotSupported,
 	ptls.CheckCompression:           ptls.ExtNotSupported,
-	ptls.CheckInsecureRenegotiation: ptls.ExtNotTested,
+	ptls.CheckInsecureRenegotiation: ptls.ExtNotSupported,
 }
 
 func with(over map[string]string) map[string]string {
@@ -133,7 +133,19 @@ func TestExtensionsRealServers(t *testing.T) {
 			}, ptls.OCSPGood},
 		{"openssl TLS 1.2 CBC only, -no_etm", func() *tlstest.Proc {
 			return tlstest.OpenSSLWithCert(t, leaf(), "-tls1_2", "-no_etm", "-cipher", "ECDHE-RSA-AES128-SHA")
-		}, with(merge(tls12Only, map[string]string{ptls.CheckEncryptThenMAC: ptls.ExtNotSupported})), ""},
+		}, with(merge(tls12Only, map[string]string{ptls.CheckEncryptThenMAC: ptls.ExtNotSupported,
+			// The renegotiation check speaks ECDHE with AES-GCM or ChaCha20-Poly1305 only.
+			ptls.CheckInsecureRenegotiation: ptls.ExtNotTested})), ""},
+		{"openssl TLS 1.2, -client_renegotiation (secure renegotiation only)", func() *tlstest.Proc {
+			return tlstest.OpenSSLWithCert(t, leaf(), "-tls1_2", "-client_renegotiation")
+		}, with(tls12Only), ""},
+		{"openssl TLS 1.2, -client_renegotiation -legacy_renegotiation", func() *tlstest.Proc {
+			return tlstest.OpenSSLWithCert(t, leaf(), "-tls1_2", "-client_renegotiation", "-legacy_renegotiation")
+		}, with(merge(tls12Only, map[string]string{ptls.CheckInsecureRenegotiation: ptls.ExtSupported})), ""},
+		{"openssl TLS 1.2 and 1.3, -client_renegotiation -legacy_renegotiation, ECDSA ChaCha20", func() *tlstest.Proc {
+			c := ca.Issue(t, tlstest.CertOptions{CommonName: "localhost", DNSNames: []string{"localhost"}, KeyType: tlstest.ECDSAP256})
+			return tlstest.OpenSSLWithCert(t, c, "-client_renegotiation", "-legacy_renegotiation", "-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305")
+		}, with(map[string]string{ptls.CheckInsecureRenegotiation: ptls.ExtSupported, ptls.CheckEncryptThenMAC: ptls.ExtNotApplicable}), ""},
 		{"openssl TLS 1.2 GCM only", func() *tlstest.Proc {
 			return tlstest.OpenSSLWithCert(t, leaf(), "-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256")
 		}, with(merge(tls12Only, map[string]string{ptls.CheckEncryptThenMAC: ptls.ExtNotApplicable})), ""},
