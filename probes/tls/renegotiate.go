@@ -83,6 +83,9 @@ func (x *extProbe) insecureRenegotiation(ctx context.Context) ExtensionCheck {
 	h.Groups = []uint16{groupX25519, groupSecp256r1, groupSecp384r1}
 	h.OmitRenegotiationInfo = true
 	if err := s.handshake(h); err != nil {
+		if s.certRequested {
+			return notTested(v, "the server asked for a client certificate and refused the TLS 1.2 handshake without one (%s): renegotiation can only be tried with a client certificate", answer(err))
+		}
 		return notTested(v, "the TLS 1.2 handshake without renegotiation_info did not complete: %s", answer(err))
 	}
 	ri := "the initial ServerHello carried no renegotiation_info"
@@ -142,10 +145,13 @@ type session12 struct {
 	suite      uint16
 	serverRI   bool
 	ems        bool
-	cr, sr     []byte
-	master     []byte
-	client     *aeadState
-	server     *aeadState
+	// certRequested is set when the server sent a CertificateRequest (the
+	// session answers it with an empty Certificate).
+	certRequested bool
+	cr, sr        []byte
+	master        []byte
+	client        *aeadState
+	server        *aeadState
 }
 
 type aeadState struct {
@@ -259,7 +265,6 @@ func (s *session12) handshake(h Hello) error {
 	}
 	var point []byte
 	var curve uint16
-	certRequested := false
 	for done := false; !done; {
 		m, err := s.hr.next()
 		if err != nil {
@@ -289,7 +294,7 @@ func (s *session12) handshake(h Hello) error {
 			}
 			point = append([]byte(nil), pt...)
 		case typeCertificateRequest:
-			certRequested = true
+			s.certRequested = true
 		case typeServerHelloDone:
 			done = true
 		}
@@ -321,7 +326,7 @@ func (s *session12) handshake(h Hello) error {
 		return fmt.Errorf("key agreement: %w", err)
 	}
 	var flight []byte
-	if certRequested {
+	if s.certRequested {
 		flight = append(flight, s.add(typeCertificate, []byte{0, 0, 0})...)
 	}
 	pub := priv.PublicKey().Bytes()
