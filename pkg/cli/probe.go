@@ -221,6 +221,26 @@ func writeProbeTable(w io.Writer, rep *evidence.ProbeReport, enumerate bool) err
 			}
 			fmt.Fprintln(w)
 		}
+		if len(r.TLS.Extensions) > 0 {
+			fmt.Fprintf(w, "  extensions (SP 800-52r2 3.4):\n")
+			for _, e := range r.TLS.Extensions {
+				ver := ""
+				if e.Version != "" {
+					ver = " [" + e.Version + "]"
+				}
+				fmt.Fprintf(w, "    %-23s %-14s%s %s\n", e.Name, e.Result, ver, e.Evidence)
+				if o := e.OCSP; o != nil {
+					fmt.Fprintf(w, "      OCSP staple: %s, verified %v", o.Status, o.Verified)
+					if o.NextUpdate != nil {
+						fmt.Fprintf(w, ", next update %s", o.NextUpdate.Format(time.RFC3339))
+					}
+					if o.Error != "" {
+						fmt.Fprintf(w, " (%s)", o.Error)
+					}
+					fmt.Fprintln(w)
+				}
+			}
+		}
 		for _, p := range r.TLS.Profiles {
 			verdict := "PASS"
 			var bad []string

@@ -87,7 +87,7 @@ func (ix *index) decideRow(row *matrix.Row, pe pathEvidence, svc *inventory.Serv
 	cs := row.Cells
 	set(cs, matrix.CheckPlaintextRefused, probePlaintext(pe), policyPlaintext(pe, d))
 	set(cs, matrix.CheckTLSMinVersion, probeMinVersion(pe, prof), flowVersions(pe, prof), ix.policyMinVersion(pe, prof))
-	set(cs, matrix.CheckCipherSuites, probeSuites(pe, prof), flowSuites(pe, prof), ix.policySuites(pe, prof))
+	set(cs, matrix.CheckCipherSuites, probeSuites(pe, prof), probeExtensions(pe, prof), flowSuites(pe, prof), ix.policySuites(pe, prof))
 	set(cs, matrix.CheckServerCertificate, ix.probeCertificate(pe))
 	set(cs, matrix.CheckClientCertificate, probeClientAuth(pe), policyClientAuth(pe, d), flowClientCert(pe))
 }

@@ -135,7 +135,8 @@ func goodMTLS() evidence.ProbeResult {
 		TLS: evidence.TLSProbe{Tested: true, Offered: true, Enumerated: true, ClientAuth: "required",
 			Versions:     []evidence.TLSVersion{{Version: "TLSv1.2", CipherSuites: []string{"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}}, {Version: "TLSv1.3", CipherSuites: []string{"TLS_AES_128_GCM_SHA256"}}},
 			Certificates: []evidence.Certificate{{Subject: "CN=api", NotBefore: now.Add(-time.Hour), NotAfter: now.Add(90 * 24 * time.Hour), KeyType: "ECDSA", KeyBits: 256}},
-			Verification: &evidence.Verification{Checked: true, Trusted: true, HostnameMatch: true, Name: "api.b.svc.cluster.local"}},
+			Verification: &evidence.Verification{Checked: true, Trusted: true, HostnameMatch: true, Name: "api.b.svc.cluster.local"},
+			Extensions:   compliantExtensions()},
 	}
 }
 

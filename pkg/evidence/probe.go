@@ -89,6 +89,49 @@ type TLSProbe struct {
 	// suite, or no enumeration). TLS 1.3 signatures are encrypted and not
 	// listed.
 	SignatureAlgorithms []string `json:"signatureAlgorithms"`
+	// Extensions are the TLS extension checks of SP 800-52r2 section 3.4
+	// (and compression, 3.7), one per name in a fixed order; omitted when
+	// they did not run (no enumeration, or no version accepted).
+	Extensions []TLSExtension `json:"extensions,omitempty"`
+}
+
+// TLSExtension is what the server's answers showed about one extension,
+// or one extension-borne feature, from raw ClientHellos.
+type TLSExtension struct {
+	// Name is the extension's RFC name ("renegotiation_info",
+	// "extended_master_secret", "status_request", "signature_algorithms",
+	// "supported_groups", "key_share", "supported_versions",
+	// "encrypt_then_mac", "truncated_hmac", "client_certificate_url") or
+	// the feature's ("fallback_scsv", "compression",
+	// "insecure_renegotiation").
+	Name string `json:"name"`
+	// Result is "supported" (echoed, honoured, accepted), "not-supported",
+	// "not-applicable" (e.g. a TLS 1.0-1.2 extension on a TLS 1.3-only
+	// server) or "not-tested" (Evidence says why). For truncated_hmac,
+	// client_certificate_url, compression and insecure_renegotiation,
+	// "supported" is the finding.
+	Result string `json:"result"`
+	// Version is the protocol version the deciding ClientHello offered.
+	Version string `json:"version,omitempty"`
+	// Evidence is the handshake evidence in words: the extension echoed
+	// or not, the alert received.
+	Evidence string `json:"evidence"`
+	// OCSP is the stapled OCSP response (status_request only).
+	OCSP *OCSPStaple `json:"ocsp,omitempty"`
+}
+
+// OCSPStaple is what a stapled OCSP response says about the leaf.
+type OCSPStaple struct {
+	Status string `json:"status"` // "good", "revoked", "unknown", "unparsed"
+	// Verified is true when the response names the leaf and is signed by
+	// its issuer in the presented chain (or a responder the issuer
+	// delegated to).
+	Verified   bool       `json:"verified"`
+	ProducedAt *time.Time `json:"producedAt,omitempty"`
+	ThisUpdate *time.Time `json:"thisUpdate,omitempty"`
+	NextUpdate *time.Time `json:"nextUpdate,omitempty"`
+	RevokedAt  *time.Time `json:"revokedAt,omitempty"`
+	Error      string     `json:"error,omitempty"`
 }
 
 // TLSVersion is one protocol version the server accepted, with the suites

@@ -171,6 +171,11 @@ func TestProbeReportSchema(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("probe results (-want +got):\n%s", diff)
 	}
+	for i, r := range rep.Results[:3] {
+		if n := len(r.TLS.Extensions); n != 13 {
+			t.Errorf("result %d: %d extension checks, want 13", i, n)
+		}
+	}
 	doc := marshal(t, rep)
 	schematest.Validate(t, evidence.ProbeReportSchema, doc)
 	for name, f := range map[string]func(m map[string]any){
@@ -181,6 +186,15 @@ func TestProbeReportSchema(t *testing.T) {
 		"no certificates": func(m map[string]any) { delete(first(m, "results")["tls"].(map[string]any), "certificates") },
 		"short sha256": func(m map[string]any) {
 			first(first(m, "results")["tls"].(map[string]any), "certificates")["sha256"] = "abc"
+		},
+		"extension result": func(m map[string]any) {
+			first(first(m, "results")["tls"].(map[string]any), "extensions")["result"] = "maybe"
+		},
+		"extension name": func(m map[string]any) {
+			first(first(m, "results")["tls"].(map[string]any), "extensions")["name"] = "heartbeat"
+		},
+		"extension without evidence": func(m map[string]any) {
+			delete(first(first(m, "results")["tls"].(map[string]any), "extensions"), "evidence")
 		},
 	} {
 		if err := schematest.Check(evidence.ProbeReportSchema, mutate(t, doc, f)); err == nil {

@@ -361,6 +361,13 @@ func (r *run) tlsDetails(ctx context.Context, dial ptls.Dialer, t plan.Target, c
 		}()
 	}
 	wg.Wait()
+	if enum != nil && len(enum.Versions) > 0 {
+		// SP 800-52r2 3.4: which extensions the server echoes or refuses,
+		// offering only the versions and suites it accepts.
+		res.TLS.Extensions = extensionsEvidence(ptls.Extensions(ctx, dial, ptls.ExtensionsOptions{
+			ServerName: r.serverName(t), ConnTimeout: r.connTimeout(), ALPN: cls.ALPN,
+			Versions: enum.Versions, SignatureSchemes: enum.SignatureSchemes, Handshake: &hs}))
+	}
 
 	// The raw first flight (below TLS 1.3) carries the chain and any
 	// CertificateRequest in the clear.

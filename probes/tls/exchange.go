@@ -35,7 +35,10 @@ type Flight struct {
 	SignatureScheme uint16
 	Signed          bool
 	SignatureErr    error
-	Complete        bool
+	// OCSPStaple is the OCSP response of a CertificateStatus message
+	// (RFC 6066 8), nil when the server sent none.
+	OCSPStaple []byte
+	Complete   bool
 }
 
 // keyExchangeGroup names the group of a TLS 1.0-1.2 ServerKeyExchange:
@@ -116,6 +119,10 @@ func exchange(ctx context.Context, dial Dialer, h Hello, timeout time.Duration, 
 			if kind := suiteKeyExchange(sh.CipherSuite); sh.Version == VersionTLS12 && kind != kxOther {
 				f.SignatureScheme, f.SignatureErr = serverKeyExchangeSignature(kind, m.body)
 				f.Signed = f.SignatureErr == nil
+			}
+		case typeCertificateStatus:
+			if f.OCSPStaple, err = parseCertificateStatus(m.body); err != nil {
+				return f, err
 			}
 		case typeCertificateRequest:
 			if f.CertRequest, err = parseCertificateRequest(m.body, sh.Version); err != nil {

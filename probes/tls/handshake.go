@@ -30,6 +30,9 @@ type HandshakeResult struct {
 	ClientAuth         string
 	ClientAuthEvidence string
 	AcceptableCAs      []string
+	// OCSPStaple is the OCSP response the server stapled to the
+	// status_request crypto/tls always offers, nil when none.
+	OCSPStaple []byte
 	// Err is why the handshake did not complete, if it did not.
 	Err error
 }
@@ -111,6 +114,7 @@ func Handshake(ctx context.Context, dial Dialer, o HandshakeOptions) HandshakeRe
 	authWait = min(max(10*time.Since(hsStart), 100*time.Millisecond), authWait)
 	st := conn.ConnectionState()
 	res.Version, res.CipherSuite = st.Version, st.CipherSuite
+	res.OCSPStaple = st.OCSPResponse
 	if herr != nil {
 		res.Err = fmt.Errorf("full handshake: %w", herr)
 		if requested && (isRemoteAlert(herr) || errors.Is(herr, io.EOF) || strings.Contains(herr.Error(), "reset by peer")) {

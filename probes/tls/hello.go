@@ -14,10 +14,14 @@ import (
 // Extension code points.
 const (
 	extServerName          = 0
+	extClientCertURL       = 2
+	extTruncatedHMAC       = 4
+	extStatusRequest       = 5
 	extSupportedGroups     = 10
 	extECPointFormats      = 11
 	extSignatureAlgorithms = 13
 	extALPN                = 16
+	extEncryptThenMAC      = 22
 	extExtendedMasterSec   = 23
 	extSupportedVersions   = 43
 	extPSKModes            = 45
@@ -49,6 +53,22 @@ type Hello struct {
 	SigSchemes []uint16
 	ServerName string
 	ALPN       []string
+	// OmitEMS leaves out extended_master_secret, and
+	// OmitRenegotiationInfo the empty renegotiation_info, which every
+	// other ClientHello carries.
+	OmitEMS               bool
+	OmitRenegotiationInfo bool
+	// Extensions are sent as they are, after the others.
+	Extensions []Extension
+	// Compression lists the compression methods offered (default null
+	// only); null is always added last.
+	Compression []uint8
+}
+
+// Extension is one raw ClientHello extension.
+type Extension struct {
+	Type uint16
+	Data []byte
 }
 
 // ephemeral keys are shared by every ClientHello of the process: no
@@ -108,7 +128,14 @@ func (h Hello) Marshal() ([]byte, error) {
 			b.AddUint16(s)
 		}
 	})
-	b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddUint8(0) }) // null compression
+	b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) {
+		for _, c := range h.Compression {
+			if c != 0 {
+				b.AddUint8(c)
+			}
+		}
+		b.AddUint8(0) // null compression
+	})
 	b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
 		if h.ServerName != "" && net.ParseIP(h.ServerName) == nil {
 			b.AddUint16(extServerName)
@@ -153,7 +180,7 @@ func (h Hello) Marshal() ([]byte, error) {
 				})
 			})
 		}
-		if h.Version != VersionSSL30 {
+		if h.Version != VersionSSL30 && !h.OmitEMS {
 			b.AddUint16(extExtendedMasterSec)
 			b.AddUint16(0)
 		}
@@ -188,8 +215,14 @@ func (h Hello) Marshal() ([]byte, error) {
 				})
 			})
 		}
-		b.AddUint16(extRenegotiationInfo)
-		b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddUint8(0) })
+		for _, e := range h.Extensions {
+			b.AddUint16(e.Type)
+			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(e.Data) })
+		}
+		if !h.OmitRenegotiationInfo {
+			b.AddUint16(extRenegotiationInfo)
+			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddUint8(0) })
+		}
 	})
 	body, err := b.Bytes()
 	if err != nil {

@@ -22,6 +22,7 @@ const (
 	typeServerKeyExchange  = 12
 	typeCertificateRequest = 13
 	typeServerHelloDone    = 14
+	typeCertificateStatus  = 22
 )
 
 // Bounds on what a server may send before we give up on it.

@@ -29,7 +29,14 @@ type ServerHello struct {
 	RetryRequest bool
 	ALPN         string
 	Extensions   []uint16
+	// RenegotiationInfo is the renegotiated_connection field of a
+	// renegotiation_info extension (empty on an initial handshake); nil
+	// when the extension is absent.
+	RenegotiationInfo []byte
 }
+
+// HasExtension reports whether the ServerHello carried extension typ.
+func (sh *ServerHello) HasExtension(typ uint16) bool { return contains(sh.Extensions, typ) }
 
 // ParseServerHello parses the body of a ServerHello handshake message.
 func ParseServerHello(body []byte) (*ServerHello, error) {
@@ -84,6 +91,17 @@ func ParseServerHello(body []byte) (*ServerHello, error) {
 				return nil, fmt.Errorf("%w: ALPN", ErrMalformed)
 			}
 			sh.ALPN = string(proto)
+		case extRenegotiationInfo:
+			var rc cryptobyte.String
+			if !data.ReadUint8LengthPrefixed(&rc) || !data.Empty() {
+				return nil, fmt.Errorf("%w: renegotiation_info", ErrMalformed)
+			}
+			sh.RenegotiationInfo = append([]byte{}, rc...)
+		case extExtendedMasterSec, extEncryptThenMAC, extTruncatedHMAC, extClientCertURL:
+			// RFC 7627, 7366, 6066: empty in a ServerHello.
+			if !data.Empty() {
+				return nil, fmt.Errorf("%w: extension %d carries data", ErrMalformed, typ)
+			}
 		}
 	}
 	return sh, nil

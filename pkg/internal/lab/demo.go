@@ -25,6 +25,9 @@ type Spec struct {
 	Expired                bool
 	Names                  []string
 	NextProtos             []string
+	// NoStaple leaves out the good OCSP response every other TLS
+	// endpoint staples (SP 800-52r2 3.4.1.2).
+	NoStaple bool
 	// Why says what the endpoint stands for.
 	Why string
 }
@@ -50,7 +53,8 @@ func DemoSpecs() []Spec {
 			Suites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_RSA_WITH_AES_128_GCM_SHA256}, RSA: true, Why: "HTTPS with an RSA key-transport suite (SP 800-52r2 Appendix D)"},
 		{Namespace: "monitoring", Service: "node-exporter", Port: 9100, Kind: KindPlainHTTP, Why: "metrics scraped in cleartext"},
 		{Namespace: "legacy", Service: "legacy-billing", Port: 8443, Kind: KindTLS, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS12, RSA: true, Expired: true,
-			Suites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, tls.TLS_RSA_WITH_AES_128_CBC_SHA, tls.TLS_RSA_WITH_3DES_EDE_CBC_SHA, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305}, Why: "TLS 1.0 with 3DES and an expired certificate"},
+			Suites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, tls.TLS_RSA_WITH_AES_128_CBC_SHA, tls.TLS_RSA_WITH_3DES_EDE_CBC_SHA, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305}, NoStaple: true,
+			Why: "TLS 1.0 with 3DES and an expired certificate; CBC without encrypt-then-MAC (Go has none) and no OCSP stapling"},
 	}
 }
 
@@ -111,6 +115,11 @@ func (l *Lab) tlsConfig(s Spec) (*tls.Config, error) {
 	cert, err := l.CA.Issue(leaf)
 	if err != nil {
 		return nil, err
+	}
+	if !s.NoStaple {
+		if cert.OCSPStaple, err = l.CA.Staple(cert); err != nil {
+			return nil, err
+		}
 	}
 	return &tls.Config{
 		Certificates: []tls.Certificate{cert}, MinVersion: s.MinVersion, MaxVersion: s.MaxVersion,

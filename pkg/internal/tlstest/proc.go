@@ -61,12 +61,21 @@ func FreePort(t testing.TB) int {
 // connections. The process is killed when the test ends.
 func start(t testing.TB, port int, user string, dir string, argv ...string) *Proc {
 	t.Helper()
+	return startEnv(t, port, user, dir, nil, argv...)
+}
+
+// startEnv is start with env added to the program's environment.
+func startEnv(t testing.TB, port int, user string, dir string, env []string, argv ...string) *Proc {
+	t.Helper()
 	if user != "" {
 		argv = append([]string{"runuser", "-u", user, "--"}, argv...)
 	}
 	p := &Proc{Host: "127.0.0.1", Port: port, Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), out: &lockedBuffer{}}
 	p.cmd = exec.Command(argv[0], argv[1:]...)
 	p.cmd.Dir = dir
+	if env != nil {
+		p.cmd.Env = append(os.Environ(), env...)
+	}
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := p.cmd.Start(); err != nil {
@@ -158,7 +167,11 @@ type NginxOptions struct {
 	VerifyClient string
 	// Plaintext adds a cleartext listener; its port is PlainPort.
 	Plaintext bool
-	CA        *CA
+	// Staple, when set (OCSPGood, OCSPRevoked, OCSPUnknown), staples an
+	// OCSP response of that status made by `openssl ocsp`
+	// (ssl_stapling_file).
+	Staple string
+	CA     *CA
 }
 
 // NginxProc is a running nginx.
@@ -203,6 +216,13 @@ func Nginx(t testing.TB, o NginxOptions) *NginxProc {
 	}
 	if o.PreferServer {
 		b.WriteString("  ssl_prefer_server_ciphers on;\n")
+	}
+	if o.Staple != "" {
+		staple := filepath.Join(dir, "ocsp.der")
+		if err := os.WriteFile(staple, ca.OCSPResponse(t, cert, o.Staple), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "  ssl_stapling on;\n  ssl_stapling_file %s;\n", staple)
 	}
 	if o.VerifyClient != "" && o.VerifyClient != "off" {
 		fmt.Fprintf(&b, "  ssl_verify_client %s;\n  ssl_client_certificate %s;\n", o.VerifyClient, caFile)

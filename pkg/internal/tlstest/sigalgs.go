@@ -50,6 +50,13 @@ func (ca *CA) IssueSigned(t testing.TB, o CertOptions, alg x509.SignatureAlgorit
 // skips (or fails under CI) when openssl is missing.
 func OpenSSLWithCert(t testing.TB, cert tls.Certificate, args ...string) *Proc {
 	t.Helper()
+	return OpenSSLWithCertEnv(t, cert, nil, args...)
+}
+
+// OpenSSLWithCertEnv is OpenSSLWithCert with env added to s_server's
+// environment (OPENSSL_CONF=... for settings that have no flag).
+func OpenSSLWithCertEnv(t testing.TB, cert tls.Certificate, env []string, args ...string) *Proc {
+	t.Helper()
 	bin := testenv.LookPath(t, "openssl")[0]
 	dir := t.TempDir()
 	leaf := cert
@@ -70,5 +77,5 @@ func OpenSSLWithCert(t testing.TB, cert tls.Certificate, args ...string) *Proc {
 		argv = append(argv, "-cert_chain", chainFile)
 	}
 	argv = append(argv, args...)
-	return start(t, port, "", dir, argv...)
+	return startEnv(t, port, "", dir, env, argv...)
 }

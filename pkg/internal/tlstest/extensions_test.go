@@ -1,0 +1,265 @@
+package tlstest_test
+
+import (
+	"context"
+	"crypto/tls"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sc8scan/sc8scan/pkg/internal/testenv"
+	"github.com/sc8scan/sc8scan/pkg/internal/tlstest"
+	ptls "github.com/sc8scan/sc8scan/probes/tls"
+)
+
+// extensions enumerates addr and runs the extension checks, by name.
+func extensions(t *testing.T, addr string) map[string]ptls.ExtensionCheck {
+	t.Helper()
+	dial := func(ctx context.Context) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "tcp", addr)
+	}
+	ctx := context.Background()
+	enum, err := ptls.Enumerate(ctx, dial, ptls.EnumerateOptions{ServerName: "localhost", ConnTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(enum.Errors) > 0 {
+		t.Fatalf("enumerating %s: %v", addr, enum.Errors)
+	}
+	hs := ptls.Handshake(ctx, dial, ptls.HandshakeOptions{ServerName: "localhost", Timeout: 5 * time.Second, AuthWait: time.Second})
+	out := map[string]ptls.ExtensionCheck{}
+	for _, c := range ptls.Extensions(ctx, dial, ptls.ExtensionsOptions{ServerName: "localhost", ConnTimeout: 5 * time.Second,
+		Versions: enum.Versions, SignatureSchemes: enum.SignatureSchemes, Handshake: &hs}) {
+		out[c.Name] = c
+	}
+	return out
+}
+
+// Results every server below shares unless its case says otherwise:
+// OpenSSL 3.0 behind each of them.
+var openSSLDefaults = map[string]string{
+	ptls.CheckRenegotiationInfo:     ptls.ExtSupported,
+	ptls.CheckExtendedMasterSecret:  ptls.ExtSupported,
+	ptls.CheckStatusRequest:         ptls.ExtNotSupported,
+	ptls.CheckSignatureAlgorithms:   ptls.ExtSupported,
+	ptls.CheckSupportedGroups:       ptls.ExtSupported,
+	ptls.CheckKeyShare:              ptls.ExtSupported,
+	ptls.CheckSupportedVersions:     ptls.ExtSupported,
+	ptls.CheckEncryptThenMAC:        ptls.ExtSupported,
+	ptls.CheckFallbackSCSV:          ptls.ExtSupported,
+	ptls.CheckTruncatedHMAC:         ptls.ExtNotSupported,
+	ptls.CheckClientCertificateURL:  ptls.ExtNotSupported,
+	ptls.CheckCompression:           ptls.ExtNotSupported,
+	ptls.CheckInsecureRenegotiation: ptls.ExtNotSupported,
+}
+
+func with(over map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range openSSLDefaults {
+		out[k] = v
+	}
+	for k, v := range over {
+		out[k] = v
+	}
+	return out
+}
+
+// tls12Only are the TLS 1.3 checks of a server without TLS 1.3, and the
+// fallback check of a server with one version.
+var tls12Only = map[string]string{
+	ptls.CheckSupportedGroups:   ptls.ExtNotApplicable,
+	ptls.CheckKeyShare:          ptls.ExtNotApplicable,
+	ptls.CheckSupportedVersions: ptls.ExtNotApplicable,
+	ptls.CheckFallbackSCSV:      ptls.ExtNotApplicable,
+}
+
+func merge(ms ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// TestExtensionsRealServers checks each extension verdict against real
+// servers configured each way: openssl s_server, nginx and haproxy.
+func TestExtensionsRealServers(t *testing.T) {
+	ca := tlstest.NewCA(t)
+	leaf := func() tls.Certificate {
+		return ca.Issue(t, tlstest.CertOptions{CommonName: "localhost", DNSNames: []string{"localhost"}, IPs: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyType: tlstest.RSA2048})
+	}
+	stapled := func(status string, args ...string) *tlstest.Proc {
+		c := leaf()
+		f := filepath.Join(t.TempDir(), "ocsp.der")
+		if err := os.WriteFile(f, ca.OCSPResponse(t, c, status), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return tlstest.OpenSSLWithCert(t, c, append([]string{"-status_file", f}, args...)...)
+	}
+	noEMS := filepath.Join(t.TempDir(), "no-ems.cnf")
+	if err := os.WriteFile(noEMS, []byte("openssl_conf = init\n[init]\nssl_conf = ssl\n[ssl]\nsystem_default = sys\n[sys]\nOptions = -ExtendedMasterSecret\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name  string
+		start func() *tlstest.Proc
+		want  map[string]string
+		ocsp  string // the stapled status, "" for none
+	}{
+		{"openssl defaults (TLS 1.2 and 1.3)", func() *tlstest.Proc { return tlstest.OpenSSLWithCert(t, leaf()) }, with(nil), ""},
+		{"openssl -status_file good", func() *tlstest.Proc { return stapled(tlstest.OCSPGood) },
+			with(map[string]string{ptls.CheckStatusRequest: ptls.ExtSupported}), ptls.OCSPGood},
+		{"openssl -status_file revoked", func() *tlstest.Proc { return stapled(tlstest.OCSPRevoked) },
+			with(map[string]string{ptls.CheckStatusRequest: ptls.ExtSupported}), ptls.OCSPRevoked},
+		{"openssl -status_file unknown", func() *tlstest.Proc { return stapled(tlstest.OCSPUnknown) },
+			with(map[string]string{ptls.CheckStatusRequest: ptls.ExtSupported}), ptls.OCSPUnknown},
+		{"openssl TLS 1.3 only, -status_file good", func() *tlstest.Proc { return stapled(tlstest.OCSPGood, "-tls1_3") },
+			map[string]string{
+				ptls.CheckRenegotiationInfo: ptls.ExtNotApplicable, ptls.CheckExtendedMasterSecret: ptls.ExtNotApplicable,
+				ptls.CheckStatusRequest: ptls.ExtSupported, ptls.CheckSignatureAlgorithms: ptls.ExtSupported,
+				ptls.CheckSupportedGroups: ptls.ExtSupported, ptls.CheckKeyShare: ptls.ExtSupported, ptls.CheckSupportedVersions: ptls.ExtSupported,
+				ptls.CheckEncryptThenMAC: ptls.ExtNotApplicable, ptls.CheckFallbackSCSV: ptls.ExtNotApplicable,
+				ptls.CheckTruncatedHMAC: ptls.ExtNotApplicable, ptls.CheckClientCertificateURL: ptls.ExtNotApplicable,
+				ptls.CheckCompression: ptls.ExtNotApplicable, ptls.CheckInsecureRenegotiation: ptls.ExtNotApplicable,
+			}, ptls.OCSPGood},
+		{"openssl TLS 1.2 CBC only, -no_etm", func() *tlstest.Proc {
+			return tlstest.OpenSSLWithCert(t, leaf(), "-tls1_2", "-no_etm", "-cipher", "ECDHE-RSA-AES128-SHA")
+		}, with(merge(tls12Only, map[string]string{ptls.CheckEncryptThenMAC: ptls.ExtNotSupported,
+			// The renegotiation check speaks ECDHE with AES-GCM or ChaCha20-Poly1305 only.
+			ptls.CheckInsecureRenegotiation: ptls.ExtNotTested})), ""},
+		{"openssl TLS 1.2, -client_renegotiation (secure renegotiation only)", func() *tlstest.Proc {
+			return tlstest.OpenSSLWithCert(t, leaf(), "-tls1_2", "-client_renegotiation")
+		}, with(tls12Only), ""},
+		{"openssl TLS 1.2, -client_renegotiation -legacy_renegotiation", func() *tlstest.Proc {
+			return tlstest.OpenSSLWithCert(t, leaf(), "-tls1_2", "-client_renegotiation", "-legacy_renegotiation")
+		}, with(merge(tls12Only, map[string]string{ptls.CheckInsecureRenegotiation: ptls.ExtSupported})), ""},
+		{"openssl TLS 1.2 and 1.3, -client_renegotiation -legacy_renegotiation, ECDSA ChaCha20", func() *tlstest.Proc {
+			c := ca.Issue(t, tlstest.CertOptions{CommonName: "localhost", DNSNames: []string{"localhost"}, KeyType: tlstest.ECDSAP256})
+			return tlstest.OpenSSLWithCert(t, c, "-client_renegotiation", "-legacy_renegotiation", "-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305")
+		}, with(map[string]string{ptls.CheckInsecureRenegotiation: ptls.ExtSupported, ptls.CheckEncryptThenMAC: ptls.ExtNotApplicable}), ""},
+		{"openssl TLS 1.2 GCM only", func() *tlstest.Proc {
+			return tlstest.OpenSSLWithCert(t, leaf(), "-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256")
+		}, with(merge(tls12Only, map[string]string{ptls.CheckEncryptThenMAC: ptls.ExtNotApplicable})), ""},
+		{"openssl without extended master secret (Options = -ExtendedMasterSecret)", func() *tlstest.Proc {
+			return tlstest.OpenSSLWithCertEnv(t, leaf(), []string{"OPENSSL_CONF=" + noEMS}, "-tls1_2")
+		}, with(merge(tls12Only, map[string]string{ptls.CheckExtendedMasterSecret: ptls.ExtNotSupported})), ""},
+		{"openssl TLS 1.0 to 1.2 (fallback to TLS 1.1)", func() *tlstest.Proc {
+			return tlstest.OpenSSLWithCert(t, leaf(), "-no_tls1_3", "-cipher", "DEFAULT:@SECLEVEL=0")
+		}, with(map[string]string{ptls.CheckSupportedGroups: ptls.ExtNotApplicable, ptls.CheckKeyShare: ptls.ExtNotApplicable, ptls.CheckSupportedVersions: ptls.ExtNotApplicable}), ""},
+		{"openssl -comp (no zlib in Debian's OpenSSL: compression stays null)", func() *tlstest.Proc {
+			return tlstest.OpenSSLWithCert(t, leaf(), "-comp", "-tls1_2")
+		}, with(tls12Only), ""},
+		{"nginx ssl_stapling_file good", func() *tlstest.Proc {
+			return tlstest.Nginx(t, tlstest.NginxOptions{CA: ca, Protocols: "TLSv1.2 TLSv1.3", Staple: tlstest.OCSPGood}).Proc
+		}, with(map[string]string{ptls.CheckStatusRequest: ptls.ExtSupported}), ptls.OCSPGood},
+		{"nginx TLS 1.2, no stapling", func() *tlstest.Proc {
+			return tlstest.Nginx(t, tlstest.NginxOptions{CA: ca, Protocols: "TLSv1.2"}).Proc
+		}, with(tls12Only), ""},
+		{"haproxy .ocsp revoked", func() *tlstest.Proc {
+			return tlstest.HAProxy(t, tlstest.HAProxyOptions{CA: ca, Staple: tlstest.OCSPRevoked})
+		}, with(map[string]string{ptls.CheckStatusRequest: ptls.ExtSupported}), ptls.OCSPRevoked},
+		{"haproxy TLS 1.2 only, no stapling", func() *tlstest.Proc {
+			return tlstest.HAProxy(t, tlstest.HAProxyOptions{CA: ca, Bind: "ssl-min-ver TLSv1.2 ssl-max-ver TLSv1.2"})
+		}, with(tls12Only), ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := c.start()
+			got := extensions(t, p.Addr)
+			results := map[string]string{}
+			for n, x := range got {
+				results[n] = x.Result
+				if x.Evidence == "" {
+					t.Errorf("%s: no evidence", n)
+				}
+			}
+			if diff := cmp.Diff(c.want, results); diff != "" {
+				for n, x := range got {
+					t.Logf("%s: %s [%s] %s", n, x.Result, ptls.VersionName(x.Version), x.Evidence)
+				}
+				t.Errorf("extension results (-want +got):\n%s", diff)
+			}
+			sr := got[ptls.CheckStatusRequest]
+			switch {
+			case c.ocsp == "" && sr.OCSP != nil:
+				t.Errorf("OCSP staple %+v, want none", sr.OCSP)
+			case c.ocsp != "" && sr.OCSP == nil:
+				t.Errorf("no OCSP staple, want %s", c.ocsp)
+			case c.ocsp != "":
+				if sr.OCSP.Status != c.ocsp || !sr.OCSP.Verified || sr.OCSP.Err != "" {
+					t.Errorf("OCSP staple %+v, want %s, verified", sr.OCSP, c.ocsp)
+				}
+				if c.ocsp == ptls.OCSPRevoked && sr.OCSP.RevokedAt.IsZero() {
+					t.Errorf("revoked staple without a revocation time")
+				}
+			}
+		})
+	}
+}
+
+// TestExtensionsAgreeWithSSLScan compares the items sslscan reports too:
+// TLS Fallback SCSV, secure renegotiation and compression.
+func TestExtensionsAgreeWithSSLScan(t *testing.T) {
+	bin := testenv.LookPath(t, "sslscan")[0]
+	ca := tlstest.NewCA(t)
+	cert := ca.Issue(t, tlstest.CertOptions{CommonName: "localhost", DNSNames: []string{"localhost"}, KeyType: tlstest.RSA2048})
+	servers := map[string]*tlstest.Proc{
+		"TLS 1.2 and 1.3":  tlstest.OpenSSLWithCert(t, cert),
+		"TLS 1.0 to 1.2":   tlstest.OpenSSLWithCert(t, cert, "-no_tls1_3", "-cipher", "DEFAULT:@SECLEVEL=0"),
+		"nginx":            tlstest.Nginx(t, tlstest.NginxOptions{CA: ca}).Proc,
+		"haproxy TLS 1.2+": tlstest.HAProxy(t, tlstest.HAProxyOptions{CA: ca, Bind: "ssl-min-ver TLSv1.2"}),
+	}
+	for name, p := range servers {
+		out, err := exec.Command(bin, "--no-colour", "--no-ciphersuites", "--no-groups", "--no-check-certificate", "--no-heartbleed", p.Addr).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: sslscan: %v\n%s", name, err, out)
+		}
+		s := string(out)
+		got := extensions(t, p.Addr)
+		agree := func(item string, theirs bool, ours ptls.ExtensionCheck, oursWant string) {
+			if theirs != (ours.Result == oursWant) {
+				t.Errorf("%s: %s: sslscan says %v, we say %s (%s)", name, item, theirs, ours.Result, ours.Evidence)
+			}
+		}
+		// sslscan says "supports" for a server with one version too (its
+		// lower-version hello is refused whatever the SCSV): only servers
+		// with a version to fall back to are compared.
+		switch fb := got[ptls.CheckFallbackSCSV]; {
+		case fb.Result == ptls.ExtNotApplicable:
+			t.Logf("%s: fallback SCSV not applicable (%s); sslscan's verdict is not compared", name, fb.Evidence)
+		case strings.Contains(s, "Server supports TLS Fallback SCSV"):
+			agree("fallback SCSV", true, got[ptls.CheckFallbackSCSV], ptls.ExtSupported)
+		case strings.Contains(s, "Server does not support TLS Fallback SCSV"):
+			agree("fallback SCSV", false, got[ptls.CheckFallbackSCSV], ptls.ExtSupported)
+		default:
+			t.Errorf("%s: no fallback SCSV verdict in sslscan's output:\n%s", name, s)
+		}
+		// sslscan 2.0.7 on OpenSSL 3.0 says "Session renegotiation not
+		// supported" whenever its own client cannot complete a
+		// renegotiation, whatever the server echoes: only its positive
+		// answers are compared.
+		if strings.Contains(s, "Secure session renegotiation supported") {
+			agree("secure renegotiation", true, got[ptls.CheckRenegotiationInfo], ptls.ExtSupported)
+		}
+		if strings.Contains(s, "Insecure session renegotiation supported") {
+			agree("insecure renegotiation", true, got[ptls.CheckInsecureRenegotiation], ptls.ExtSupported)
+		}
+		switch {
+		case strings.Contains(s, "Compression disabled"):
+			agree("compression", false, got[ptls.CheckCompression], ptls.ExtSupported)
+		case strings.Contains(s, "Compression enabled"):
+			agree("compression", true, got[ptls.CheckCompression], ptls.ExtSupported)
+		default:
+			t.Logf("%s: sslscan cannot test compression here (its OpenSSL lacks zlib); we say %s", name, got[ptls.CheckCompression].Result)
+		}
+	}
+}
