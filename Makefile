@@ -34,7 +34,7 @@ demo: build ## scan the embedded demo cluster against a real local lab
 e2e: build ## end to end: the demo checked cell by cell, a real traffic recording, a live scan of a real kube-apiserver, an in-cluster scan on a real node (root)
 	hack/deps.sh
 	SC8_BUILD_KUBE=1 hack/kube-node.sh --for-tests >/dev/null
-	KUBE_ASSETS="$${KUBE_ASSETS:-$$(hack/kube-apiserver.sh --for-tests)}" $(GO) test -count=1 -timeout 30m -run 'TestDemo|TestRecordDemoCapture|TestLiveCluster|TestInCluster|TestKrew' ./pkg/scan ./pkg/internal/lab ./pkg/discover ./pkg/report ./pkg/internal/e2e
+	KUBE_ASSETS="$${KUBE_ASSETS:-$$(hack/kube-apiserver.sh --for-tests)}" $(GO) test -count=1 -timeout 30m -run 'TestDemo|TestRecordDemoCapture|TestLiveCluster|TestInCluster|TestKrew|TestHTMLInBrowser' ./pkg/scan ./pkg/internal/lab ./pkg/discover ./pkg/report ./pkg/internal/e2e
 
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }

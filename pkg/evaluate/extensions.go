@@ -45,6 +45,9 @@ func probeExtensions(pe pathEvidence, prof *cryptoref.Profile) verdict {
 	var fails, warns, untested []string
 	met := 0
 	for _, r := range reqs {
+		if !applies(r, t) {
+			continue
+		}
 		e, ok := byName[r.Item]
 		cite := fmt.Sprintf("%s %s (%s)", prof.Name, r.Section, r.Title)
 		switch {
@@ -94,6 +97,21 @@ func probeExtensions(pe pathEvidence, prof *cryptoref.Profile) verdict {
 		return verdict{matrix.Warn, "probe: " + strings.Join(warns, "; "), ev}
 	}
 	return verdict{matrix.Pass, fmt.Sprintf("probe: the %d TLS extension requirements of %s that apply are met", met, prof.Name), ev}
+}
+
+// applies says whether a requirement's condition holds for the versions
+// the server accepted. TLS_FALLBACK_SCSV is required of a server that
+// accepts TLS 1.0 or 1.1 and not TLS 1.3 (SP 800-52r2 3.4.2); the others'
+// conditions are decided by the probe (not-applicable).
+func applies(r cryptoref.Requirement, t *evidence.TLSProbe) bool {
+	if r.Item != "fallback_scsv" {
+		return true
+	}
+	has := map[string]bool{}
+	for _, v := range t.Versions {
+		has[v.Version] = true
+	}
+	return (has["TLSv1.0"] || has["TLSv1.1"]) && !has["TLSv1.3"]
 }
 
 func sections(reqs []cryptoref.Requirement) string {

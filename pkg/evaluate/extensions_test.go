@@ -48,19 +48,26 @@ func TestExtensionRequirements(t *testing.T) {
 		exts    []evidence.TLSExtension
 		status  matrix.Status
 		reason  string
+		// versions, when set, are the versions the server accepted
+		// (default: goodMTLS's).
+		versions []string
 	}{
-		{"all met", "sp800-52r2", compliantExtensions(), matrix.Pass, "extension requirements of sp800-52r2 that apply are met"},
-		{"no EMS (shall)", "sp800-52r2", withExt("extended_master_secret", extNotSupported, "ServerHello did not echo"), matrix.Fail, "sp800-52r2 3.4.1.3 (Extended Master Secret): the server shall support extended_master_secret; probe: ServerHello did not echo"},
-		{"no stapling (shall)", "sp800-52r2", withExt("status_request", extNotSupported, "no OCSP stapling"), matrix.Fail, "3.4.1.2 (Certificate Status Request)"},
-		{"revoked staple", "sp800-52r2", revoked, matrix.Fail, "the stapled OCSP response says the certificate is revoked"},
-		{"fallback SCSV ignored (should)", "sp800-52r2", withExt("fallback_scsv", extNotSupported, "answered with a ServerHello"), matrix.Warn, "3.4.2 (Conditional TLS extensions: Fallback SCSV): the server should support fallback_scsv"},
-		{"client certificate URL echoed (should not)", "sp800-52r2", withExt("client_certificate_url", extSupported, "echoed"), matrix.Warn, "the server should not negotiate client_certificate_url"},
-		{"compression (shall not)", "sp800-52r2", withExt("compression", extSupported, "chose DEFLATE"), matrix.Fail, "sp800-52r2 3.7 (Compression Methods)"},
-		{"not applicable is no finding", "sp800-52r2", withExt("encrypt_then_mac", extNotApplicable, "no CBC suite"), matrix.Pass, "are met"},
-		{"not tested is never PASS", "sp800-52r2", withExt("insecure_renegotiation", extNotTested, "needs a full handshake"), matrix.NotTested, "3.4.1.1 (Renegotiation Indication): insecure_renegotiation not tested: needs a full handshake"},
-		{"no checks ran", "sp800-52r2", nil, matrix.NotTested, "did not run"},
-		{"FIPS 140-3: EMS", "fips140-3-go", withExt("extended_master_secret", extNotSupported, "not echoed"), matrix.Fail, "fips140-3-go IG D.Q"},
-		{"FIPS 140-3: no stapling is not its rule", "fips140-3-go", withExt("status_request", extNotSupported, "no OCSP stapling"), matrix.Pass, "are met"},
+		{"all met", "sp800-52r2", compliantExtensions(), matrix.Pass, "extension requirements of sp800-52r2 that apply are met", nil},
+		{"no EMS (shall)", "sp800-52r2", withExt("extended_master_secret", extNotSupported, "ServerHello did not echo"), matrix.Fail, "sp800-52r2 3.4.1.3 (Extended Master Secret): the server shall support extended_master_secret; probe: ServerHello did not echo", nil},
+		{"no stapling (shall)", "sp800-52r2", withExt("status_request", extNotSupported, "no OCSP stapling"), matrix.Fail, "3.4.1.5 (Certificate Status Request)", nil},
+		{"revoked staple", "sp800-52r2", revoked, matrix.Fail, "the stapled OCSP response says the certificate is revoked", nil},
+		{"fallback SCSV ignored, TLS 1.0-1.2 (shall)", "sp800-52r2", withExt("fallback_scsv", extNotSupported, "answered with a ServerHello"), matrix.Fail,
+			"3.4.2 (Conditional TLS extensions: Fallback SCSV): the server shall support fallback_scsv", []string{"TLSv1.0", "TLSv1.1", "TLSv1.2"}},
+		{"fallback SCSV ignored, TLS 1.1-1.3: does not apply", "sp800-52r2", withExt("fallback_scsv", extNotSupported, "answered with a ServerHello"), matrix.Pass,
+			"are met", []string{"TLSv1.1", "TLSv1.2", "TLSv1.3"}},
+		{"fallback SCSV ignored, TLS 1.2-1.3: does not apply", "sp800-52r2", withExt("fallback_scsv", extNotSupported, "answered with a ServerHello"), matrix.Pass, "are met", nil},
+		{"client certificate URL echoed (should not)", "sp800-52r2", withExt("client_certificate_url", extSupported, "echoed"), matrix.Warn, "the server should not negotiate client_certificate_url", nil},
+		{"compression (shall not)", "sp800-52r2", withExt("compression", extSupported, "chose DEFLATE"), matrix.Fail, "sp800-52r2 3.7 (Compression Methods)", nil},
+		{"not applicable is no finding", "sp800-52r2", withExt("encrypt_then_mac", extNotApplicable, "no CBC suite"), matrix.Pass, "are met", nil},
+		{"not tested is never PASS", "sp800-52r2", withExt("insecure_renegotiation", extNotTested, "needs a full handshake"), matrix.NotTested, "3.4.1.1 (Renegotiation Indication): insecure_renegotiation not tested: needs a full handshake", nil},
+		{"no checks ran", "sp800-52r2", nil, matrix.NotTested, "did not run", nil},
+		{"FIPS 140-3: EMS", "fips140-3-go", withExt("extended_master_secret", extNotSupported, "not echoed"), matrix.Fail, "fips140-3-go IG D.Q", nil},
+		{"FIPS 140-3: no stapling is not its rule", "fips140-3-go", withExt("status_request", extNotSupported, "no OCSP stapling"), matrix.Pass, "are met", nil},
 	}
 	for _, c := range cases {
 		prof, err := cryptoref.LookupProfile(c.profile)
@@ -69,6 +76,12 @@ func TestExtensionRequirements(t *testing.T) {
 		}
 		r := goodMTLS()
 		r.TLS.Extensions = c.exts
+		if c.versions != nil {
+			r.TLS.Versions = nil
+			for _, v := range c.versions {
+				r.TLS.Versions = append(r.TLS.Versions, evidence.TLSVersion{Version: v, CipherSuites: []string{"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"}})
+			}
+		}
 		v := probeExtensions(pathEvidence{probe: &r, probeID: "p"}, prof)
 		if v.status != c.status || !strings.Contains(v.reason, c.reason) {
 			t.Errorf("%s: %s %q, want %s containing %q", c.name, v.status, v.reason, c.status, c.reason)

@@ -53,7 +53,6 @@ func TestHTMLInBrowser(t *testing.T) {
 		chromedp.NoSandbox, // CI runs as root
 		chromedp.DisableGPU,
 		chromedp.WindowSize(1400, 1000),
-		chromedp.UserDataDir(filepath.Join(dir, "profile")),
 	)
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancel()

@@ -51,7 +51,7 @@ func TestDemo(t *testing.T) {
 		{"shop/frontend", "legacy/legacy-billing:8443", matrix.CheckTLSMinVersion, matrix.Fail, "TLSv1.0"},
 		{"shop/frontend", "legacy/legacy-billing:8443", matrix.CheckServerCertificate, matrix.Fail, "expired"},
 		{"shop/frontend", "legacy/legacy-billing:8443", matrix.CheckCipherSuites, matrix.Fail, "3DES"},
-		{"shop/frontend", "legacy/legacy-billing:8443", matrix.CheckCipherSuites, matrix.Fail, "3.4.1.2 (Certificate Status Request)"},
+		{"shop/frontend", "legacy/legacy-billing:8443", matrix.CheckCipherSuites, matrix.Fail, "3.4.1.5 (Certificate Status Request)"},
 		{"shop/frontend", "legacy/legacy-billing:8443", matrix.CheckCipherSuites, matrix.Fail, "Encrypt-then-MAC): the server shall support encrypt_then_mac"},
 		{"shop/frontend", "payments/ledger:9090", matrix.CheckCipherSuites, matrix.Fail, "CHACHA20"},
 		{"shop/frontend", "monitoring/prometheus:9090", matrix.CheckCipherSuites, matrix.Warn, "Appendix D"},

@@ -158,6 +158,25 @@ func probeDetail(r *evidence.ProbeResult) report.Detail {
 		}
 		f.add("Chain verification", s)
 	}
+	for _, e := range t.Extensions {
+		v := e.Result
+		if e.Version != "" {
+			v += " (" + e.Version + ")"
+		}
+		if e.Evidence != "" {
+			v += ": " + e.Evidence
+		}
+		if o := e.OCSP; o != nil {
+			v += "; stapled OCSP " + o.Status + yesNo(o.Verified, ", verified", ", not verified")
+			if o.NextUpdate != nil {
+				v += ", next update " + o.NextUpdate.UTC().Format("2006-01-02")
+			}
+			if o.Error != "" {
+				v += ": " + o.Error
+			}
+		}
+		f.add("Extension "+e.Name, v)
+	}
 	for _, p := range t.Profiles {
 		var bad []string
 		for _, it := range p.Items {

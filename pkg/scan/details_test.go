@@ -24,6 +24,8 @@ func detailEvidence() evaluate.Evidence {
 			TLS: evidence.TLSProbe{Tested: true, Offered: true, Enumerated: true, ClientAuth: "none", ClientAuthEvidence: "no CertificateRequest",
 				Versions: []evidence.TLSVersion{{Version: "TLSv1.0", CipherSuites: []string{"TLS_RSA_WITH_3DES_EDE_CBC_SHA"}, ServerPreference: &pref}},
 				Groups:   []string{"x25519"},
+				Extensions: []evidence.TLSExtension{{Name: "status_request", Result: "supported", Version: "TLSv1.2", Evidence: "CertificateStatus sent",
+					OCSP: &evidence.OCSPStaple{Status: "good", Verified: true}}},
 				Certificates: []evidence.Certificate{{Subject: "CN=billing", Issuer: "CN=lab CA", KeyType: "RSA", KeyBits: 2048,
 					SignatureAlgorithm: "SHA256-RSA", NotBefore: at, NotAfter: at.AddDate(0, 1, 0)}},
 				Profiles: []evidence.ProfileResult{{Profile: "sp800-52r2", Items: []evidence.ProfileItem{{Kind: "version", Value: "TLSv1.0"}}}}},
@@ -54,7 +56,7 @@ func TestDetails(t *testing.T) {
 	}{
 		{"probe-report#results[0]", "Probe of 198.18.0.7:8443", []string{"Service port: legacy/billing:8443", "TLSv1.0 suites: TLS_RSA_WITH_3DES_EDE_CBC_SHA (server's order)",
 			"Groups: x25519", "Client certificate: none: no CertificateRequest", "Certificate 0 (leaf): CN=billing; issued by CN=lab CA; RSA 2048; signed SHA256-RSA; valid 2026-11-27 to 2026-12-27",
-			"Profile sp800-52r2: fails; not allowed: TLSv1.0", "Cleartext: refused", "Error: enumeration: 1 handshake timed out"}},
+			"Profile sp800-52r2: fails; not allowed: TLSv1.0", "Extension status_request: supported (TLSv1.2): CertificateStatus sent; stapled OCSP good, verified", "Cleartext: refused", "Error: enumeration: 1 handshake timed out"}},
 		{"policy-report#ports[0]", "Policy for legacy/billing:8443", []string{"Server mode: NONE (the weakest over the port's classes)", "Cleartext: refused from every class"}},
 		{"policy-report#ports[0].classes[0]", "Policy for a class of clients of legacy/billing:8443", []string{"Cleartext: accepted", "Reason: client outside the mesh (no sidecar, not in ambient)"}},
 		{"flow-report#flows[0]", "Flow 198.18.0.5:41000 to 198.18.0.7:8443 (tcp)", []string{"TLS: TLSv1.0 TLS_RSA_WITH_3DES_EDE_CBC_SHA", "Client certificate: not-sent", "Classified: tls, encrypted"}},

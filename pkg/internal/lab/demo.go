@@ -26,7 +26,7 @@ type Spec struct {
 	Names                  []string
 	NextProtos             []string
 	// NoStaple leaves out the good OCSP response every other TLS
-	// endpoint staples (SP 800-52r2 3.4.1.2).
+	// endpoint staples (SP 800-52r2 3.4.1.5).
 	NoStaple bool
 	// Why says what the endpoint stands for.
 	Why string
