@@ -80,3 +80,31 @@ func TestSignedBundle(t *testing.T) {
 		t.Errorf("verify without --key or --ca: exit %d", code)
 	}
 }
+
+// TestReportHTMLReadsBundleEvidence renders a saved matrix as HTML again:
+// the rows' details come from the bundle's evidence next to the matrix,
+// and an evidence file that is not the one the matrix records is left
+// out with a warning.
+func TestReportHTMLReadsBundleEvidence(t *testing.T) {
+	bundle := filepath.Join(t.TempDir(), "bundle")
+	if _, errs, code := runCLI("scan", "--from", "../../testdata/demo", "--no-probe", "--out", bundle, "-o", "none", "-q"); code != ExitFail && code != ExitOK {
+		t.Fatalf("scan: exit %d, %s", code, errs)
+	}
+	matrix := filepath.Join(bundle, "matrix.json")
+	out, errs, code := runCLI("report", matrix, "-o", "html")
+	if code != ExitOK || errs != "" || !strings.Contains(out, "<strong>Policy for a class of clients of ") {
+		t.Fatalf("report -o html: exit %d, stderr %q, policy details present: %v", code, errs, strings.Contains(out, "Policy for a class"))
+	}
+	policy := filepath.Join(bundle, "evidence", "policy-report.json")
+	data, err := os.ReadFile(policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(policy, append(data, ' '), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code = runCLI("report", matrix, "-o", "html")
+	if code != ExitOK || strings.Contains(out, "<strong>Policy for") || !strings.Contains(errs, "evidence/policy-report.json: not the document the matrix records") {
+		t.Fatalf("changed evidence: exit %d, stderr %q, policy details present: %v", code, errs, strings.Contains(out, "<strong>Policy for"))
+	}
+}
