@@ -3,6 +3,7 @@ package tlstest_test
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"net"
 	"os"
 	"os/exec"
@@ -262,4 +263,119 @@ func TestExtensionsAgreeWithSSLScan(t *testing.T) {
 			t.Logf("%s: sslscan cannot test compression here (its OpenSSL lacks zlib); we say %s", name, got[ptls.CheckCompression].Result)
 		}
 	}
+}
+
+// TestExtensionsAgreeWithTestssl compares the items testssl.sh reports
+// too, on servers configured each way: the extensions the server echoes
+// (its "TLS extensions" list, from openssl s_client -tlsextdebug),
+// secure renegotiation, OCSP stapling, CRIME (compression) and
+// TLS_FALLBACK_SCSV where it has a lower version to try.
+func TestExtensionsAgreeWithTestssl(t *testing.T) {
+	if testing.Short() {
+		t.Skip("testssl.sh takes half a minute a server")
+	}
+	bin := testenv.LookPath(t, "testssl")[0]
+	ca := tlstest.NewCA(t)
+	leaf := func() tls.Certificate {
+		return ca.Issue(t, tlstest.CertOptions{CommonName: "localhost", DNSNames: []string{"localhost"}, IPs: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyType: tlstest.RSA2048})
+	}
+	c := leaf()
+	staple := filepath.Join(t.TempDir(), "ocsp.der")
+	if err := os.WriteFile(staple, ca.OCSPResponse(t, c, tlstest.OCSPGood), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	servers := []struct {
+		name  string
+		start func() *tlstest.Proc
+	}{
+		{"openssl TLS 1.2 and 1.3, stapling", func() *tlstest.Proc { return tlstest.OpenSSLWithCert(t, c, "-status_file", staple) }},
+		{"openssl TLS 1.2 CBC, -no_etm", func() *tlstest.Proc {
+			return tlstest.OpenSSLWithCert(t, leaf(), "-tls1_2", "-no_etm", "-cipher", "ECDHE-RSA-AES128-SHA")
+		}},
+		{"openssl TLS 1.2 CBC, encrypt-then-MAC", func() *tlstest.Proc {
+			return tlstest.OpenSSLWithCert(t, leaf(), "-tls1_2", "-cipher", "ECDHE-RSA-AES128-SHA")
+		}},
+		{"nginx TLS 1.2, no stapling", func() *tlstest.Proc {
+			return tlstest.Nginx(t, tlstest.NginxOptions{CA: ca, Protocols: "TLSv1.2"}).Proc
+		}},
+	}
+	for _, s := range servers {
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			p := s.start()
+			got := extensions(t, p.Addr)
+			out := filepath.Join(t.TempDir(), "testssl.json")
+			cmd := exec.Command(bin, "--quiet", "--warnings", "off", "--color", "0", "--ip", "one", "--jsonfile", out, "-S", "-R", "-C", "-Z", p.Addr)
+			if b, err := cmd.CombinedOutput(); err != nil && !fileExists(out) {
+				t.Fatalf("testssl: %v\n%s", err, b)
+			}
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var findings []struct{ ID, Finding string }
+			if err := json.Unmarshal(data, &findings); err != nil {
+				t.Fatalf("testssl's JSON: %v", err)
+			}
+			theirs := map[string]string{}
+			for _, f := range findings {
+				theirs[f.ID] = f.Finding
+			}
+			compared := 0
+			agree := func(item string, they bool, ours ptls.ExtensionCheck) {
+				compared++
+				if they != (ours.Result == ptls.ExtSupported) {
+					t.Errorf("%s: testssl says %v, we say %s (%s)", item, they, ours.Result, ours.Evidence)
+				}
+			}
+			exts, ok := theirs["TLS_extensions"]
+			if !ok {
+				t.Fatalf("no TLS_extensions finding from testssl: %v", theirs)
+			}
+			for item, name := range map[string]string{
+				ptls.CheckRenegotiationInfo:    "'renegotiation info/#65281'",
+				ptls.CheckExtendedMasterSecret: "'extended master secret/#23'",
+				ptls.CheckEncryptThenMAC:       "'encrypt-then-mac/#22'",
+			} {
+				if got[item].Result != ptls.ExtNotApplicable {
+					agree(item+" echoed", strings.Contains(exts, name), got[item])
+				}
+			}
+			switch f := theirs["OCSP_stapling"]; {
+			case strings.HasPrefix(f, "offered"):
+				agree("OCSP stapling", true, got[ptls.CheckStatusRequest])
+			case strings.HasPrefix(f, "not offered"):
+				agree("OCSP stapling", false, got[ptls.CheckStatusRequest])
+			default:
+				t.Errorf("OCSP_stapling: %q", f)
+			}
+			switch f := theirs["secure_renego"]; {
+			case strings.HasPrefix(f, "supported"):
+				agree("secure renegotiation", true, got[ptls.CheckRenegotiationInfo])
+			case strings.Contains(f, "VULNERABLE"), strings.Contains(f, "not supported"):
+				agree("secure renegotiation", false, got[ptls.CheckRenegotiationInfo])
+			default:
+				t.Errorf("secure_renego: %q", f)
+			}
+			switch f := theirs["CRIME_TLS"]; {
+			case strings.HasPrefix(f, "not vulnerable"):
+				agree("compression", false, got[ptls.CheckCompression])
+			case strings.Contains(f, "VULNERABLE"):
+				agree("compression", true, got[ptls.CheckCompression])
+			default:
+				t.Errorf("CRIME_TLS: %q", f)
+			}
+			if f := theirs["fallback_SCSV"]; got[ptls.CheckFallbackSCSV].Result != ptls.ExtNotApplicable && strings.HasPrefix(f, "supported") {
+				agree("fallback SCSV", true, got[ptls.CheckFallbackSCSV])
+			}
+			if compared < 5 {
+				t.Errorf("only %d items compared", compared)
+			}
+		})
+	}
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
