@@ -66,32 +66,21 @@ func classify(f *flow, final bool) analysis {
 	}
 	// TLS from the first byte (possibly mid-stream).
 	if tlsparse.IsRecordStart(c) || len(c) == 0 && tlsparse.IsRecordStart(s) {
-		return classifyTLS(f, c, s, "", final)
+		return classifyTLS(f, 0, 0, "", final)
 	}
 	if !f.synSeen {
 		// The capture began inside the connection, perhaps inside a
 		// record: find where whole records start again.
 		ci, si := resyncRecords(c), resyncRecords(s)
 		if ci >= 0 || si >= 0 {
-			var cb, sb []byte
-			if ci >= 0 {
-				cb = c[ci:]
-			}
-			if si >= 0 {
-				sb = s[si:]
-			}
-			return classifyTLS(f, cb, sb, "", final)
+			return classifyTLS(f, ci, si, "", final)
 		}
 	}
 	proto, upgradable := detectPlain(c, s, f.server.Port())
 	if upgradable {
 		if ci := findHello(c, tlsparse.IsClientHelloStart); ci >= 0 {
 			si := findHello(s, tlsparse.IsServerHelloStart)
-			var sb []byte
-			if si >= 0 {
-				sb = s[si:]
-			}
-			return classifyTLS(f, c[ci:], sb, starttlsName(proto), final)
+			return classifyTLS(f, ci, si, starttlsName(proto), final)
 		}
 	}
 	if proto != "" {
@@ -127,14 +116,32 @@ func findHello(b []byte, is func([]byte) bool) int {
 	return -1
 }
 
-func classifyTLS(f *flow, c, s []byte, starttls string, final bool) analysis {
-	sd := tlsparse.ParseDirection(s, false)
-	tls13 := false
-	if v := serverVersion(sd); v == tlsparse.VersionTLS13 {
-		tls13 = true
-		sd = tlsparse.ParseDirection(s, true)
+// parse reads the TLS records direction dir holds from offset start on
+// (none when start is negative), carrying on from the previous call when
+// start is the same.
+func (f *flow) parse(dir, start int, tls13 bool) ([]byte, *tlsparse.Direction) {
+	p := &f.tp[dir]
+	if f.tpStart[dir] != start {
+		p.Reset()
+		f.tpStart[dir] = start
 	}
-	cd := tlsparse.ParseDirection(c, tls13)
+	var b []byte
+	if start >= 0 && start <= len(f.dirs[dir].buf) {
+		b = f.dirs[dir].buf[start:]
+	}
+	return b, p.Parse(b, tls13)
+}
+
+// classifyTLS reads the handshake from the TLS records at offset ci of the
+// client's bytes and si of the server's (negative: none).
+func classifyTLS(f *flow, ci, si int, starttls string, final bool) analysis {
+	tls13 := f.tp[1].TLS13()
+	s, sd := f.parse(1, si, tls13)
+	if v := serverVersion(sd); (v == tlsparse.VersionTLS13) != tls13 {
+		tls13 = !tls13
+		s, sd = f.parse(1, si, tls13)
+	}
+	c, cd := f.parse(0, ci, tls13)
 	a := analysis{}
 	var ch *tlsparse.ClientHello
 	if len(cd.ClientHellos) > 0 {
@@ -177,7 +184,7 @@ func classifyTLS(f *flow, c, s []byte, starttls string, final bool) analysis {
 		v := sh.Version()
 		t.Version = tlsparse.VersionName(v)
 		t.CipherSuite = suiteName(sh.CipherSuite)
-		t.JA3S = sh.JA3S()
+		t.JA3S = f.cache.ja3s(sh)
 		t.ServerALPN = sh.ALPN
 		if v != tlsparse.VersionTLS13 {
 			t.ClientCertificate = clientCert(sd, cd)
@@ -211,12 +218,11 @@ func classifyTLS(f *flow, c, s []byte, starttls string, final bool) analysis {
 		// Fingerprints and certificates are computed once, when the
 		// answer is settled.
 		if ch != nil {
-			t.JA3 = ch.JA3()
-			t.JA4 = ch.JA4()
+			t.JA3, t.JA4 = f.cache.fingerprints(ch, 't')
 		}
 		if sh != nil && sh.Version() != tlsparse.VersionTLS13 {
-			t.ServerCertificates = certificates(sd.Certificates)
-			t.ClientCertificates = certificates(cd.Certificates)
+			t.ServerCertificates = f.cache.certificates(sd.Certificates)
+			t.ClientCertificates = f.cache.certificates(cd.Certificates)
 		}
 	}
 	return a
@@ -356,12 +362,11 @@ func classifyQUIC(f *flow, cd, sd [][]byte, final bool) analysis {
 	}
 	if sh != nil {
 		t.CipherSuite = suiteName(sh.CipherSuite)
-		t.JA3S = sh.JA3S()
+		t.JA3S = f.cache.ja3s(sh)
 	}
 	a.done = ch != nil && sh != nil || f.dirs[0].full && f.dirs[1].full
 	if (a.done || final) && ch != nil {
-		t.JA3 = ch.JA3()
-		t.JA4 = ch.JA4For('q')
+		t.JA3, t.JA4 = f.cache.fingerprints(ch, 'q')
 	}
 	a.tls = t
 	a.mesh = meshOf(t, f.server.Port(), nil)

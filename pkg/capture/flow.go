@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/sc8scan/sc8scan/pkg/capture/tlsparse"
 	"github.com/sc8scan/sc8scan/pkg/evidence"
 )
 
@@ -46,6 +47,11 @@ type flow struct {
 	overBudget bool
 	spi        uint32
 	res        analysis
+	// tp reads each direction's TLS records as they arrive, from offset
+	// tpStart of its buffer.
+	tp      [2]tlsparse.Parser
+	tpStart [2]int
+	cache   *memo
 }
 
 // stream keeps the first bytes one side of a TCP connection sent, in order.
@@ -133,6 +139,14 @@ func (s *stream) place(seq uint32, payload []byte, limit int, e *engine) bool {
 	return true
 }
 
+// release frees what a flow holds to classify itself.
+func (f *flow) release(e *engine) {
+	f.dirs[0].release(e)
+	f.dirs[1].release(e)
+	f.tp[0].Reset()
+	f.tp[1].Reset()
+}
+
 func (s *stream) release(e *engine) {
 	e.buffered -= int64(len(s.buf))
 	for _, sg := range s.pend {
@@ -151,10 +165,11 @@ type engine struct {
 	now       int64
 	lastSweep int64
 	mapper    *mapper
+	memo      *memo
 }
 
 func newEngine(cfg *config) *engine {
-	e := &engine{cfg: cfg, flows: make(map[flowKey]*flow, 1024)}
+	e := &engine{cfg: cfg, flows: make(map[flowKey]*flow, 1024), memo: newMemo()}
 	if cfg.inv != nil {
 		e.mapper = newMapper(cfg.inv)
 	}
@@ -213,7 +228,7 @@ func (e *engine) handle(p *packet, ts int64, n int) {
 
 func (e *engine) newFlow(p *packet, ts int64) *flow {
 	e.stats.Flows++
-	f := &flow{proto: p.proto, first: ts, collecting: true}
+	f := &flow{proto: p.proto, first: ts, collecting: true, cache: e.memo}
 	src := netip.AddrPortFrom(p.src, p.sport)
 	dst := netip.AddrPortFrom(p.dst, p.dport)
 	switch {
@@ -331,14 +346,16 @@ func (e *engine) analyze(f *flow) {
 	if f.res.swap && f.guessed {
 		f.client, f.server = f.server, f.client
 		f.dirs[0], f.dirs[1] = f.dirs[1], f.dirs[0]
+		f.tp[0].Reset()
+		f.tp[1].Reset()
+		f.tpStart = [2]int{}
 		f.guessed = false
 		f.res = classify(f, false)
 	}
 	full := f.dirs[0].full && f.dirs[1].full
 	if f.res.done || full {
 		f.collecting = false
-		f.dirs[0].release(e)
-		f.dirs[1].release(e)
+		f.release(e)
 	}
 }
 
@@ -383,8 +400,7 @@ func (e *engine) finish(k flowKey, f *flow) {
 	if f.collecting {
 		f.res = classify(f, true)
 	}
-	f.dirs[0].release(e)
-	f.dirs[1].release(e)
+	f.release(e)
 	delete(e.flows, k)
 	e.done = append(e.done, e.report(f))
 }
