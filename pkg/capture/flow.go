@@ -3,7 +3,8 @@ package capture
 import (
 	"encoding/binary"
 	"net/netip"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/sc8scan/sc8scan/pkg/capture/tlsparse"
@@ -133,6 +134,9 @@ func (s *stream) place(seq uint32, payload []byte, limit int, e *engine) bool {
 		s.full = true
 		return false
 	}
+	if s.buf == nil {
+		s.buf = e.buffer()
+	}
 	s.buf = append(s.buf, payload...)
 	e.buffered += int64(len(payload))
 	s.next += uint32(len(payload))
@@ -152,7 +156,28 @@ func (s *stream) release(e *engine) {
 	for _, sg := range s.pend {
 		e.buffered -= int64(len(sg.data))
 	}
+	if s.buf != nil && cap(s.buf) <= maxPooledBuffer && len(e.buffers) < maxPooled {
+		e.buffers = append(e.buffers, s.buf[:0])
+	}
 	s.buf, s.pend = nil, nil
+}
+
+// Released stream buffers and flows are kept for the next flows, up to
+// maxPooled of each and buffers up to maxPooledBuffer bytes: a capture of
+// short connections then allocates almost nothing per flow.
+const (
+	maxPooled       = 1024
+	maxPooledBuffer = 64 << 10
+	firstBuffer     = 4 << 10
+)
+
+func (e *engine) buffer() []byte {
+	if n := len(e.buffers); n > 0 {
+		b := e.buffers[n-1]
+		e.buffers = e.buffers[:n-1]
+		return b
+	}
+	return make([]byte, 0, firstBuffer)
 }
 
 // engine holds the flow table and the finished flows.
@@ -166,6 +191,8 @@ type engine struct {
 	lastSweep int64
 	mapper    *mapper
 	memo      *memo
+	buffers   [][]byte
+	free      []*flow
 }
 
 func newEngine(cfg *config) *engine {
@@ -228,7 +255,15 @@ func (e *engine) handle(p *packet, ts int64, n int) {
 
 func (e *engine) newFlow(p *packet, ts int64) *flow {
 	e.stats.Flows++
-	f := &flow{proto: p.proto, first: ts, collecting: true, cache: e.memo}
+	var f *flow
+	if n := len(e.free); n > 0 {
+		f = e.free[n-1]
+		e.free = e.free[:n-1]
+		*f = flow{}
+	} else {
+		f = new(flow)
+	}
+	f.proto, f.first, f.collecting, f.cache = p.proto, ts, true, e.memo
 	src := netip.AddrPortFrom(p.src, p.sport)
 	dst := netip.AddrPortFrom(p.dst, p.dport)
 	switch {
@@ -313,6 +348,9 @@ func (e *engine) udp(f *flow, p *packet, dir int) {
 	if len(s.buf)+2+n > maxDatagramBytes || e.buffered+int64(n) > e.cfg.totalBytes {
 		s.full = true
 		return
+	}
+	if s.buf == nil {
+		s.buf = e.buffer()
 	}
 	s.buf = binary.BigEndian.AppendUint16(s.buf, uint16(n))
 	s.buf = append(s.buf, p.payload[:n]...)
@@ -403,6 +441,9 @@ func (e *engine) finish(k flowKey, f *flow) {
 	f.release(e)
 	delete(e.flows, k)
 	e.done = append(e.done, e.report(f))
+	if len(e.free) < maxPooled {
+		e.free = append(e.free, f)
+	}
 }
 
 // report turns a finished flow into its wire form.
@@ -471,15 +512,34 @@ func (e *engine) snapshot(r *evidence.FlowReport, drain bool) {
 	r.Stats = e.stats
 }
 
+// sortFlows orders flows by first packet, then client and server. The
+// flows are large: their order is sorted as indexes, then each flow moves
+// once.
 func sortFlows(fs []evidence.Flow) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		if !a.FirstSeen.Equal(b.FirstSeen) {
-			return a.FirstSeen.Before(b.FirstSeen)
+	less := func(a, b *evidence.Flow) int {
+		if c := a.FirstSeen.Compare(b.FirstSeen); c != 0 {
+			return c
 		}
-		if a.Client != b.Client {
-			return a.Client < b.Client
+		if c := strings.Compare(a.Client, b.Client); c != 0 {
+			return c
 		}
-		return a.Server < b.Server
-	})
+		return strings.Compare(a.Server, b.Server)
+	}
+	sorted := true
+	for i := 1; i < len(fs) && sorted; i++ {
+		sorted = less(&fs[i-1], &fs[i]) <= 0
+	}
+	if sorted {
+		return
+	}
+	idx := make([]int32, len(fs))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortStableFunc(idx, func(i, j int32) int { return less(&fs[i], &fs[j]) })
+	out := make([]evidence.Flow, len(fs))
+	for i, j := range idx {
+		out[i] = fs[j]
+	}
+	copy(fs, out)
 }
