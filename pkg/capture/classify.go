@@ -66,21 +66,39 @@ func classify(f *flow, final bool) analysis {
 	}
 	// TLS from the first byte (possibly mid-stream).
 	if tlsparse.IsRecordStart(c) || len(c) == 0 && tlsparse.IsRecordStart(s) {
-		return classifyTLS(f, 0, 0, "", final)
+		return classifyTLS(f, 0, 0, "", nil, final)
+	}
+	if tlsparse.IsSSLv2ClientHelloStart(c) {
+		// An SSL 2.0-compatible ClientHello; the server answers, and the
+		// client carries on, in SSL 3.0/TLS records.
+		ch, n, err := tlsparse.ParseSSLv2ClientHello(c)
+		if err != nil {
+			a := analysis{class: ClassTLSIncomplete, tls: &evidence.FlowTLS{ClientCertificate: CertUnknown, ALPN: []string{}}}
+			a.done = f.dirs[0].full
+			return a
+		}
+		return classifyTLS(f, n, 0, "", ch, final)
 	}
 	if !f.synSeen {
 		// The capture began inside the connection, perhaps inside a
 		// record: find where whole records start again.
 		ci, si := resyncRecords(c), resyncRecords(s)
 		if ci >= 0 || si >= 0 {
-			return classifyTLS(f, ci, si, "", final)
+			return classifyTLS(f, ci, si, "", nil, final)
 		}
 	}
 	proto, upgradable := detectPlain(c, s, f.server.Port())
-	if upgradable {
-		if ci := findHello(c, tlsparse.IsClientHelloStart); ci >= 0 {
+	if upgradable || proto == "" {
+		// TLS after a cleartext prelude: a STARTTLS exchange, a proxy's
+		// CONNECT or SOCKS request, or something this package does not
+		// name.
+		if ci := findHello(c, plausibleClientHello); ci >= 0 {
 			si := findHello(s, tlsparse.IsServerHelloStart)
-			return classifyTLS(f, ci, si, starttlsName(proto), final)
+			name := starttlsName(proto)
+			if proto == "" {
+				name = "unknown"
+			}
+			return classifyTLS(f, ci, si, name, nil, final)
 		}
 	}
 	if proto != "" {
@@ -100,6 +118,17 @@ func startsClientSide(b []byte) bool {
 		return true
 	}
 	return httpMethod(b) != ""
+}
+
+// plausibleClientHello is IsClientHelloStart made strict enough to trust
+// in the middle of other bytes: the hello's own version is 3.x and its
+// length leaves room for the fixed fields.
+func plausibleClientHello(b []byte) bool {
+	if !tlsparse.IsClientHelloStart(b) || len(b) < 11 {
+		return false
+	}
+	n := int(b[6])<<16 | int(b[7])<<8 | int(b[8])
+	return b[9] == 3 && b[10] <= 4 && n >= 38 && n <= 1<<16
 }
 
 func findHello(b []byte, is func([]byte) bool) int {
@@ -133,11 +162,12 @@ func (f *flow) parse(dir, start int, tls13 bool) ([]byte, *tlsparse.Direction) {
 }
 
 // classifyTLS reads the handshake from the TLS records at offset ci of the
-// client's bytes and si of the server's (negative: none).
-func classifyTLS(f *flow, ci, si int, starttls string, final bool) analysis {
+// client's bytes and si of the server's (negative: none). pre is a
+// ClientHello read before ci (SSL 2.0-compatible), or nil.
+func classifyTLS(f *flow, ci, si int, starttls string, pre *tlsparse.ClientHello, final bool) analysis {
 	tls13 := f.tp[1].TLS13()
 	s, sd := f.parse(1, si, tls13)
-	if v := serverVersion(sd); (v == tlsparse.VersionTLS13) != tls13 {
+	if v := serverVersion(sd); tlsparse.IsTLS13(v) != tls13 {
 		tls13 = !tls13
 		s, sd = f.parse(1, si, tls13)
 	}
@@ -146,6 +176,9 @@ func classifyTLS(f *flow, ci, si int, starttls string, final bool) analysis {
 	var ch *tlsparse.ClientHello
 	if len(cd.ClientHellos) > 0 {
 		ch = cd.ClientHellos[0]
+	}
+	if pre != nil {
+		ch = pre
 	}
 	sh := sd.ServerHello
 	if ch == nil && sh == nil && sd.HelloRetryRequest == nil {
@@ -159,8 +192,9 @@ func classifyTLS(f *flow, ci, si int, starttls string, final bool) analysis {
 			return analysis{class: ClassTLSNoHandshake, encrypted: true, done: cd.ApplicationData > 0 && sd.ApplicationData > 0,
 				tls: &evidence.FlowTLS{ClientCertificate: CertUnknown, STARTTLS: starttls, ALPN: []string{}}}
 		}
-		if tlsparse.IsClientHelloStart(c) {
-			// A hello whose bytes never all arrived (snaplen, loss, cap).
+		if tlsparse.IsClientHelloStart(c) || pre != nil {
+			// A hello whose bytes never all arrived (snaplen, loss, cap),
+			// or one the server has not answered yet.
 			a.class = ClassTLSIncomplete
 			a.tls = &evidence.FlowTLS{ClientCertificate: CertUnknown, STARTTLS: starttls, ALPN: []string{}}
 			return a
@@ -186,7 +220,7 @@ func classifyTLS(f *flow, ci, si int, starttls string, final bool) analysis {
 		t.CipherSuite = suiteName(sh.CipherSuite)
 		t.JA3S = f.cache.ja3s(sh)
 		t.ServerALPN = sh.ALPN
-		if v != tlsparse.VersionTLS13 {
+		if !tlsparse.IsTLS13(v) {
 			t.ClientCertificate = clientCert(sd, cd)
 		}
 	}
@@ -217,10 +251,12 @@ func classifyTLS(f *flow, ci, si int, starttls string, final bool) analysis {
 	if a.done || final {
 		// Fingerprints and certificates are computed once, when the
 		// answer is settled.
-		if ch != nil {
+		if ch != nil && !ch.SSLv2 {
+			// JA3 and JA4 are defined on the TLS ClientHello only (no
+			// extensions here; tshark computes no JA3 for it either).
 			t.JA3, t.JA4 = f.cache.fingerprints(ch, 't')
 		}
-		if sh != nil && sh.Version() != tlsparse.VersionTLS13 {
+		if sh != nil && !tlsparse.IsTLS13(sh.Version()) {
 			t.ServerCertificates = f.cache.certificates(sd.Certificates)
 			t.ClientCertificates = f.cache.certificates(cd.Certificates)
 		}
@@ -308,7 +344,7 @@ func meshOf(t *evidence.FlowTLS, port uint16, sh *tlsparse.ServerHello) string {
 		return "linkerd"
 	}
 	if port == 15008 && t.ServerName == "" && len(t.ALPN) == 1 && t.ALPN[0] == "h2" &&
-		(sh == nil || sh.Version() == tlsparse.VersionTLS13) {
+		(sh == nil || tlsparse.IsTLS13(sh.Version())) {
 		return "istio-hbone"
 	}
 	if strings.HasPrefix(t.ServerName, "outbound_.") {

@@ -225,9 +225,11 @@ func TestAgainstTshark(t *testing.T) {
 	}
 	tshark := testenv.LookPath(t, "tshark")[0]
 	var files []string
-	for _, pat := range []string{"*.pcap", "*.pcapng", "*.gz"} {
-		m, _ := filepath.Glob(filepath.Join(pcapDir, pat))
-		files = append(files, m...)
+	for _, dir := range []string{pcapDir, ownPcapDir} {
+		for _, pat := range []string{"*.pcap", "*.pcapng", "*.gz"} {
+			m, _ := filepath.Glob(filepath.Join(dir, pat))
+			files = append(files, m...)
+		}
 	}
 	compared := 0
 	for _, file := range files {

@@ -2,6 +2,8 @@ package tlsparse
 
 import (
 	"bytes"
+	"encoding/binary"
+	"strconv"
 
 	"github.com/sc8scan/sc8scan/pkg/cryptoref"
 )
@@ -45,6 +47,10 @@ type ClientHello struct {
 	SupportedGroups     []uint16
 	ECPointFormats      []uint8
 	SignatureAlgorithms []uint16
+	// SSLv2 is true for an SSL 2.0-compatible ClientHello (RFC 5246
+	// appendix E.2): it has no extensions, and CipherSuites holds only the
+	// cipher specs that name a TLS suite.
+	SSLv2 bool
 }
 
 // MaxVersion is the highest non-GREASE version offered: supported_versions
@@ -197,8 +203,48 @@ func (ch *ClientHello) extension(typ uint16, data reader) error {
 	return nil
 }
 
+// IsSSLv2ClientHelloStart reports whether b begins with an SSL 2.0 record
+// (two-byte header, no padding) holding a CLIENT-HELLO that offers SSL 3.0
+// or a TLS version, the form old clients used to reach servers of either
+// kind. It needs 11 bytes.
+func IsSSLv2ClientHelloStart(b []byte) bool {
+	if len(b) < 11 || b[0]&0x80 == 0 || b[2] != 1 || b[3] != 3 || b[4] > 3 {
+		return false
+	}
+	n := int(b[0]&0x7f)<<8 | int(b[1])
+	specs := int(binary.BigEndian.Uint16(b[5:7]))
+	sid := int(binary.BigEndian.Uint16(b[7:9]))
+	ch := int(binary.BigEndian.Uint16(b[9:11]))
+	return specs > 0 && specs%3 == 0 && (sid == 0 || sid == 16) && ch >= 16 && ch <= 32 && n == 9+specs+sid+ch
+}
+
+// ParseSSLv2ClientHello reads the SSL 2.0-compatible ClientHello record at
+// the start of b and returns it with the record's length.
+func ParseSSLv2ClientHello(b []byte) (*ClientHello, int, error) {
+	if !IsSSLv2ClientHelloStart(b) {
+		return nil, 0, malformed("not an SSL 2.0 client hello")
+	}
+	n := 2 + (int(b[0]&0x7f)<<8 | int(b[1]))
+	if len(b) < n {
+		return nil, 0, malformed("SSL 2.0 client hello cut short")
+	}
+	specs := int(binary.BigEndian.Uint16(b[5:7]))
+	ch := &ClientHello{LegacyVersion: binary.BigEndian.Uint16(b[3:5]), SSLv2: true,
+		SessionIDLength: int(binary.BigEndian.Uint16(b[7:9]))}
+	for i := 11; i < 11+specs; i += 3 {
+		if b[i] == 0 { // a TLS cipher suite; others are SSL 2.0 kinds
+			ch.CipherSuites = append(ch.CipherSuites, binary.BigEndian.Uint16(b[i+1:i+3]))
+		}
+	}
+	return ch, n, nil
+}
+
+// IsTLS13 reports whether v is TLS 1.3 or one of its drafts (0x7fXX).
+func IsTLS13(v uint16) bool { return v == VersionTLS13 || v>>8 == 0x7f }
+
 // ParseServerHello reads a ServerHello body; a HelloRetryRequest comes back
-// with HelloRetryRequest set.
+// with HelloRetryRequest set. TLS 1.3 drafts before 22 put their version
+// in the legacy field and have no session id or compression method.
 func ParseServerHello(b []byte) (*ServerHello, error) {
 	r := reader(b)
 	sh := &ServerHello{}
@@ -211,14 +257,19 @@ func ParseServerHello(b []byte) (*ServerHello, error) {
 		return nil, malformed("server hello random")
 	}
 	sh.HelloRetryRequest = bytes.Equal(random, helloRetryRandom)
-	if sid, ok := r.vec8(); !ok || len(sid) > 32 {
-		return nil, malformed("server hello session id")
+	early := sh.LegacyVersion>>8 == 0x7f
+	if !early {
+		if sid, ok := r.vec8(); !ok || len(sid) > 32 {
+			return nil, malformed("server hello session id")
+		}
 	}
 	if sh.CipherSuite, ok = r.u16(); !ok {
 		return nil, malformed("server hello cipher suite")
 	}
-	if _, ok = r.u8(); !ok {
-		return nil, malformed("server hello compression method")
+	if !early {
+		if _, ok = r.u8(); !ok {
+			return nil, malformed("server hello compression method")
+		}
 	}
 	if len(r) == 0 {
 		return sh, nil
@@ -261,5 +312,12 @@ func ParseServerHello(b []byte) (*ServerHello, error) {
 func IsGREASE(v uint16) bool { return v&0x0f0f == 0x0a0a && v>>8 == v&0xff }
 
 // VersionName renders a protocol version as the wire format names it:
-// "SSLv3", "TLSv1.0" ... "TLSv1.3"; unknown values as hex.
-func VersionName(v uint16) string { return cryptoref.VersionName(v) }
+// "SSLv3", "TLSv1.0" ... "TLSv1.3", a TLS 1.3 draft as "TLSv1.3-draftN"
+// (0x7f00+N; the Facebook variants 0x7e0X keep their hex); unknown values
+// as hex.
+func VersionName(v uint16) string {
+	if v>>8 == 0x7f {
+		return "TLSv1.3-draft" + strconv.Itoa(int(v&0xff))
+	}
+	return cryptoref.VersionName(v)
+}

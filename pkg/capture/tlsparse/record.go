@@ -261,7 +261,7 @@ func (d *Direction) message(typ uint8, body []byte) error {
 		if d.CertificateMessage {
 			return nil
 		}
-		certs, err := parseCertificateList(body, d.ServerHello != nil && d.ServerHello.Version() == VersionTLS13)
+		certs, err := parseCertificateList(body, d.ServerHello != nil && IsTLS13(d.ServerHello.Version()))
 		if err != nil {
 			return err
 		}
