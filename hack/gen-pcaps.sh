@@ -9,7 +9,8 @@
 #
 # The classifier's own cases (TLS after an IMAP, POP3 or XMPP STARTTLS
 # prelude from openssl s_client -starttls, inside SOCKS 4, 4a and 5 tunnels
-# from curl, after an SSL 2.0-compatible ClientHello to openssl s_server)
+# from curl, after an SSL 2.0-compatible ClientHello to openssl s_server,
+# QUIC Initials whose ClientHello spans CRYPTO frames and packets)
 # are recorded into pkg/capture/testdata/pcap; ONLY=breadth records just
 # those (and needs only tcpdump, openssl, curl and go).
 #
@@ -106,6 +107,14 @@ bg openssl s_server -accept 127.0.0.1:18452 -cert rsa.pem -key rsa.key -tls1_2 -
 waitport 18452
 "$gt" sslv2-hello -addr 127.0.0.1:18452
 stop_capture; kill "${pids[-1]}"
+echo "== QUIC Initials: a crypto/tls ClientHello in out-of-order CRYPTO frames over two packets; the second client on a port below the server's"
+start_capture quic-split 'udp port 18453 or udp port 28453'
+bg "$gt" udp-sink -addr 127.0.0.1:18453 -for 5s
+bg "$gt" udp-sink -addr 127.0.0.1:28453 -for 5s
+sleep 0.5
+"$gt" quic-client -addr 127.0.0.1:18453 -sni quic.test -alpn h3
+"$gt" quic-client -addr 127.0.0.1:28453 -lport 18454 -sni low-port.test -alpn h3,h3-29
+stop_capture
 dest=""
 if [ "${ONLY:-}" = breadth ]; then ls -l "$pkgout"; exit 0; fi
 

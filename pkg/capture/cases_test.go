@@ -120,6 +120,10 @@ func TestCases(t *testing.T) {
 		{file: "sslv2-hello.pcap", want: []string{ // SSL 2.0-compatible hello; the client stops after the server's flight
 			"127.0.0.1:43348>127.0.0.1:18452 tls-failed enc=false TLSv1.2 TLS_RSA_WITH_AES_128_GCM_SHA256 sni= alpn= cert=not-sent",
 		}},
+		{file: "quic-split.pcap", want: []string{ // a QUIC ClientHello over CRYPTO frames and packets; a client port below the server's
+			"127.0.0.1:51233>127.0.0.1:18453 quic enc=true TLSv1.3  sni=quic.test alpn=h3 cert=unknown",
+			"127.0.0.1:18454>127.0.0.1:28453 quic enc=true TLSv1.3  sni=low-port.test alpn=h3,h3-29 cert=unknown",
+		}},
 		{file: "go-mesh.pcap", want: []string{ // cases 2, 5, 6
 			"127.0.0.1:46654>127.0.0.1:18447 tls enc=true TLSv1.3 " + aes128 + " sni=outbound_.9080_._.reviews.default.svc.cluster.local alpn=istio-http/1.1,istio,http/1.1 cert=unknown mesh=istio",
 			"127.0.0.1:46656>127.0.0.1:18447 tls enc=true TLSv1.3 " + aes128 + " sni=web.default.serviceaccount.identity.linkerd.cluster.local alpn= cert=unknown mesh=linkerd",

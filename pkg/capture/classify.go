@@ -385,6 +385,14 @@ func classifyUDP(f *flow, final bool) analysis {
 func classifyQUIC(f *flow, cd, sd [][]byte, final bool) analysis {
 	a := analysis{class: ClassQUIC, encrypted: true}
 	ch, sh := quicHandshake(cd, sd)
+	if ch == nil && f.guessed && len(sd) > 0 {
+		// Roles are guessed from the ports for UDP: the lower port may
+		// well be the client's. The side whose Initials hold a
+		// ClientHello is the client.
+		if rch, _ := quicHandshake(sd, cd); rch != nil {
+			return analysis{swap: true}
+		}
+	}
 	if ch == nil && sh == nil {
 		a.done = len(cd) >= maxDatagrams || f.dirs[0].full
 		return a
