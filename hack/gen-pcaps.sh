@@ -10,7 +10,8 @@
 # The classifier's own cases (TLS after an IMAP, POP3 or XMPP STARTTLS
 # prelude from openssl s_client -starttls, inside SOCKS 4, 4a and 5 tunnels
 # from curl, after an SSL 2.0-compatible ClientHello to openssl s_server,
-# QUIC Initials whose ClientHello spans CRYPTO frames and packets)
+# QUIC Initials whose ClientHello spans CRYPTO frames and packets, a TLS 1.3
+# draft-28 exchange)
 # are recorded into pkg/capture/testdata/pcap; ONLY=breadth records just
 # those (and needs only tcpdump, openssl, curl and go).
 #
@@ -114,6 +115,12 @@ bg "$gt" udp-sink -addr 127.0.0.1:28453 -for 5s
 sleep 0.5
 "$gt" quic-client -addr 127.0.0.1:18453 -sni quic.test -alpn h3
 "$gt" quic-client -addr 127.0.0.1:28453 -lport 18454 -sni low-port.test -alpn h3,h3-29
+stop_capture
+echo "== TLS 1.3 draft 28: crypto/tls's ClientHello offering 0x7f1c, a server answering in draft 28 (both made by gentraffic)"
+start_capture tls13-draft 'tcp port 18455'
+bg "$gt" draft13-server -addr 127.0.0.1:18455
+waitport 18455
+"$gt" draft13-client -addr 127.0.0.1:18455 -sni draft.test
 stop_capture
 dest=""
 if [ "${ONLY:-}" = breadth ]; then ls -l "$pkgout"; exit 0; fi

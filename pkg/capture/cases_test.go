@@ -124,6 +124,9 @@ func TestCases(t *testing.T) {
 			"127.0.0.1:51233>127.0.0.1:18453 quic enc=true TLSv1.3  sni=quic.test alpn=h3 cert=unknown",
 			"127.0.0.1:18454>127.0.0.1:28453 quic enc=true TLSv1.3  sni=low-port.test alpn=h3,h3-29 cert=unknown",
 		}},
+		{file: "tls13-draft.pcap", want: []string{ // TLS 1.3 draft 28 from supported_versions
+			"127.0.0.1:55796>127.0.0.1:18455 tls enc=true TLSv1.3-draft28 " + aes128 + " sni=draft.test alpn=http/1.1 cert=unknown",
+		}},
 		{file: "go-mesh.pcap", want: []string{ // cases 2, 5, 6
 			"127.0.0.1:46654>127.0.0.1:18447 tls enc=true TLSv1.3 " + aes128 + " sni=outbound_.9080_._.reviews.default.svc.cluster.local alpn=istio-http/1.1,istio,http/1.1 cert=unknown mesh=istio",
 			"127.0.0.1:46656>127.0.0.1:18447 tls enc=true TLSv1.3 " + aes128 + " sni=web.default.serviceaccount.identity.linkerd.cluster.local alpn= cert=unknown mesh=linkerd",
