@@ -1,7 +1,6 @@
 package capture
 
 import (
-	"crypto/sha256"
 	"encoding/binary"
 	"slices"
 
@@ -9,25 +8,30 @@ import (
 	"github.com/sc8scan/sc8scan/pkg/evidence"
 )
 
-// maxCached bounds each memo of the engine; a full memo is emptied.
-const maxCached = 4096
+// maxCached bounds each memo of the engine, and maxCachedBytes the
+// certificates it keeps; a full memo is emptied.
+const (
+	maxCached      = 4096
+	maxCachedBytes = 4 << 20
+)
 
 // memo remembers what is costly to recompute and repeats across flows:
 // the same few client stacks and certificates make most handshakes, so
 // fingerprints are keyed by the ClientHello fields they read, and parsed
-// certificates by their SHA-256. A nil memo computes everything.
+// certificates by their DER bytes. A nil memo computes everything.
 type memo struct {
-	key     []byte
-	fps     map[string][2]string
-	servers map[string]string
-	certs   map[[sha256.Size]byte]evidence.Certificate
+	key       []byte
+	fps       map[string][2]string
+	servers   map[string]string
+	certs     map[string]evidence.Certificate
+	certBytes int
 }
 
 func newMemo() *memo {
 	return &memo{
 		fps:     make(map[string][2]string),
 		servers: make(map[string]string),
-		certs:   make(map[[sha256.Size]byte]evidence.Certificate),
+		certs:   make(map[string]evidence.Certificate),
 	}
 }
 
@@ -98,15 +102,16 @@ func (m *memo) certificates(ders [][]byte) []evidence.Certificate {
 	}
 	out := make([]evidence.Certificate, 0, len(ders))
 	for _, der := range ders {
-		sum := sha256.Sum256(der)
-		c, ok := m.certs[sum]
+		c, ok := m.certs[string(der)]
 		if !ok {
 			c = certificates([][]byte{der})[0]
 			c.SANs = slices.Clip(c.SANs)
-			if len(m.certs) >= maxCached {
+			if len(m.certs) >= maxCached || m.certBytes+len(der) > maxCachedBytes {
 				clear(m.certs)
+				m.certBytes = 0
 			}
-			m.certs[sum] = c
+			m.certs[string(der)] = c
+			m.certBytes += len(der)
 		}
 		out = append(out, c)
 	}

@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"cmp"
 	"encoding/binary"
 	"net/netip"
 	"slices"
@@ -513,33 +514,37 @@ func (e *engine) snapshot(r *evidence.FlowReport, drain bool) {
 }
 
 // sortFlows orders flows by first packet, then client and server. The
-// flows are large: their order is sorted as indexes, then each flow moves
-// once.
+// flows are large: their order is sorted as small keys, then each flow
+// moves once.
 func sortFlows(fs []evidence.Flow) {
-	less := func(a, b *evidence.Flow) int {
-		if c := a.FirstSeen.Compare(b.FirstSeen); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.Client, b.Client); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Server, b.Server)
+	type key struct {
+		first int64
+		i     int32
 	}
+	keys := make([]key, len(fs))
 	sorted := true
-	for i := 1; i < len(fs) && sorted; i++ {
-		sorted = less(&fs[i-1], &fs[i]) <= 0
+	for i := range fs {
+		keys[i] = key{fs[i].FirstSeen.UnixNano(), int32(i)}
+		if i > 0 && keys[i].first <= keys[i-1].first {
+			sorted = false // equal times need the addresses compared
+		}
 	}
 	if sorted {
 		return
 	}
-	idx := make([]int32, len(fs))
-	for i := range idx {
-		idx[i] = int32(i)
-	}
-	slices.SortStableFunc(idx, func(i, j int32) int { return less(&fs[i], &fs[j]) })
+	slices.SortStableFunc(keys, func(a, b key) int {
+		if a.first != b.first {
+			return cmp.Compare(a.first, b.first)
+		}
+		x, y := &fs[a.i], &fs[b.i]
+		if c := strings.Compare(x.Client, y.Client); c != 0 {
+			return c
+		}
+		return strings.Compare(x.Server, y.Server)
+	})
 	out := make([]evidence.Flow, len(fs))
-	for i, j := range idx {
-		out[i] = fs[j]
+	for i, k := range keys {
+		out[i] = fs[k.i]
 	}
 	copy(fs, out)
 }
