@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Times `sc8scan capture` against `tshark -Y tls.handshake -T fields` on the
-# same captures of real traffic, checks that the TLS fields agree (SNI,
-# offered ALPN and JA3 of every ClientHello; version and cipher suite of
-# every ServerHello) and prints, for each capture, the wall and CPU ratios and
-# our packets per CPU-second.
+# Times `sc8scan capture --output json` (indented JSON) and the sensor's
+# `sc8sensor -pcap` (JSON lines) against `tshark -Y tls.handshake -T fields`
+# on the same captures of real traffic, checks that the TLS fields agree
+# (SNI, offered ALPN and JA3 of every ClientHello; version and cipher suite
+# of every ServerHello) and prints, for each capture and each of ours, the
+# wall and CPU ratios, our packets per CPU-second and peak RSS.
 #
 # Two captures are recorded here, on loopback, from Go crypto/tls clients and
 # servers (TLS 1.3; TLS 1.2 with client certificates and Istio-shaped
@@ -23,7 +24,7 @@ work=$(mktemp -d)
 tdpid=""
 cleanup() {
   [ -n "$tdpid" ] && kill "$tdpid" 2>/dev/null || true
-  if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP"; cp "$work"/*.pcap "$work"/*.json "$work"/*.tsv "$KEEP"/ 2>/dev/null || true; fi
+  if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP"; cp "$work"/*.pcap "$work"/*.json "$work"/*.jsonl "$work"/*.tsv "$KEEP"/ 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -32,6 +33,7 @@ for p in tshark tcpdump openssl capinfos; do
 done
 
 go build -trimpath -o "$work/sc8scan" ./cmd/sc8scan
+go build -trimpath -o "$work/sc8sensor" ./cmd/sc8sensor
 go build -trimpath -o "$work/gentraffic" ./pkg/capture/internal/gentraffic
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/ca.key" -out "$work/ca.pem" \
   -days 1 -subj /CN=sc8-bench-ca -addext subjectAltName=DNS:bench.test 2>/dev/null
@@ -58,6 +60,8 @@ bench() {
 
   /usr/bin/time -f '%e %U %S %M' -o "$work/$name-ours.time" \
     "$work/sc8scan" capture --pcap "$pcap" --output json >"$work/$name-ours.json"
+  /usr/bin/time -f '%e %U %S %M' -o "$work/$name-sensor.time" \
+    "$work/sc8sensor" -pcap "$pcap" >"$work/$name-sensor.jsonl"
   /usr/bin/time -f '%e %U %S %M' -o "$work/$name-tshark.time" \
     tshark -n -r "$pcap" -Y tls.handshake -T fields \
     -e frame.number -e ip.src -e tcp.srcport -e ip.dst -e tcp.dstport \
@@ -66,18 +70,24 @@ bench() {
     -e tls.handshake.ja3 -e tls.handshake.certificate_length >"$work/$name-tshark.tsv" 2>/dev/null
 
   "$work/gentraffic" compare -ours "$work/$name-ours.json" -tshark "$work/$name-tshark.tsv"
+  "$work/gentraffic" compare -ours "$work/$name-sensor.jsonl" -tshark "$work/$name-tshark.tsv" >/dev/null
 
-  local ow ou os om tw tu ts tm flows
-  read -r ow ou os om <"$work/$name-ours.time"
+  local tw tu ts tm flows
   read -r tw tu ts tm <"$work/$name-tshark.time"
   flows=$(grep -o '"flows": [0-9][0-9]*' "$work/$name-ours.json" | tail -1 | awk '{print $2}')
-  awk -v n="$name" -v p="$packets" -v f="$flows" -v ow="$ow" -v oc="$(awk -v a="$ou" -v b="$os" 'BEGIN{print a+b}')" -v om="$om" \
-    -v tw="$tw" -v tc="$(awk -v a="$tu" -v b="$ts" 'BEGIN{print a+b}')" -v tm="$tm" 'BEGIN {
-    if (ow <= 0) ow = 0.01; if (oc <= 0) oc = 0.01
-    printf "sc8scan capture: %6.2f s wall, %6.2f s CPU, %4d MiB max RSS, %.2f Mpkt/s per CPU-second (%d flows)\n", ow, oc, om / 1024, p / oc / 1e6, f
-    printf "tshark         : %6.2f s wall, %6.2f s CPU, %4d MiB max RSS, %.2f Mpkt/s per CPU-second\n", tw, tc, tm / 1024, p / tc / 1e6
-    printf "%s: ratio, wall: %.1fx   ratio, CPU: %.1fx   sc8scan %.2f Mpkt/s per CPU-second, %d MiB max RSS\n", n, tw / ow, tc / oc, p / oc / 1e6, om / 1024
-  }' | tee -a "$work/summary"
+  printf "%-17s: %6.2f s wall, %6.2f s CPU, %4d MiB max RSS, %.2f Mpkt/s per CPU-second\n" tshark "$tw" \
+    "$(awk -v a="$tu" -v b="$ts" 'BEGIN{print a+b}')" $((tm / 1024)) "$(awk -v p="$packets" -v a="$tu" -v b="$ts" 'BEGIN{print p/(a+b)/1e6}')"
+  local tool ow ou os om
+  for tool in ours sensor; do
+    read -r ow ou os om <"$work/$name-$tool.time"
+    awk -v n="$name" -v t="$tool" -v p="$packets" -v f="$flows" -v ow="$ow" -v oc="$(awk -v a="$ou" -v b="$os" 'BEGIN{print a+b}')" -v om="$om" \
+      -v tw="$tw" -v tc="$(awk -v a="$tu" -v b="$ts" 'BEGIN{print a+b}')" 'BEGIN {
+      if (ow <= 0) ow = 0.01; if (oc <= 0) oc = 0.01
+      label = t == "ours" ? "sc8scan capture" : "sc8sensor -pcap"
+      printf "%-17s: %6.2f s wall, %6.2f s CPU, %4d MiB max RSS, %.2f Mpkt/s per CPU-second (%d flows)\n", label, ow, oc, om / 1024, p / oc / 1e6, f
+      printf "%s, %s: ratio, wall: %.1fx   ratio, CPU: %.1fx   %.2f Mpkt/s per CPU-second, %d MiB max RSS (%d packets)\n", n, label, tw / ow, tc / oc, p / oc / 1e6, om / 1024, p
+    }' | tee -a "$work/summary"
+  done
 }
 
 case $mode in

@@ -157,18 +157,21 @@ func (s *stream) release(e *engine) {
 	for _, sg := range s.pend {
 		e.buffered -= int64(len(sg.data))
 	}
-	if s.buf != nil && cap(s.buf) <= maxPooledBuffer && len(e.buffers) < maxPooled {
+	if s.buf != nil && cap(s.buf) <= maxPooledBuffer && e.pooled+cap(s.buf) <= maxPooledBytes {
 		e.buffers = append(e.buffers, s.buf[:0])
+		e.pooled += cap(s.buf)
 	}
 	s.buf, s.pend = nil, nil
 }
 
-// Released stream buffers and flows are kept for the next flows, up to
-// maxPooled of each and buffers up to maxPooledBuffer bytes: a capture of
-// short connections then allocates almost nothing per flow.
+// Released stream buffers and flows are kept for the next flows: up to
+// maxPooled flows, and buffers of up to maxPooledBuffer bytes each and
+// maxPooledBytes in all. A capture of short connections then allocates
+// almost nothing per flow.
 const (
 	maxPooled       = 1024
 	maxPooledBuffer = 64 << 10
+	maxPooledBytes  = 8 << 20
 	firstBuffer     = 4 << 10
 )
 
@@ -176,6 +179,7 @@ func (e *engine) buffer() []byte {
 	if n := len(e.buffers); n > 0 {
 		b := e.buffers[n-1]
 		e.buffers = e.buffers[:n-1]
+		e.pooled -= cap(b)
 		return b
 	}
 	return make([]byte, 0, firstBuffer)
@@ -185,7 +189,7 @@ func (e *engine) buffer() []byte {
 type engine struct {
 	cfg       *config
 	flows     map[flowKey]*flow
-	done      []evidence.Flow
+	done      flowList
 	stats     evidence.FlowStats
 	buffered  int64
 	now       int64
@@ -193,6 +197,7 @@ type engine struct {
 	mapper    *mapper
 	memo      *memo
 	buffers   [][]byte
+	pooled    int // bytes of capacity in buffers
 	free      []*flow
 }
 
@@ -441,7 +446,7 @@ func (e *engine) finish(k flowKey, f *flow) {
 	}
 	f.release(e)
 	delete(e.flows, k)
-	e.done = append(e.done, e.report(f))
+	e.done.add(e.report(f))
 	if len(e.free) < maxPooled {
 		e.free = append(e.free, f)
 	}
@@ -489,11 +494,7 @@ func transportName(p uint8) string {
 // flush finishes every flow and returns the report sorted by first packet.
 func (e *engine) flush(r *evidence.FlowReport) {
 	e.sweep(true)
-	r.Flows = e.done
-	if r.Flows == nil {
-		r.Flows = []evidence.Flow{}
-	}
-	sortFlows(r.Flows)
+	r.Flows = sortFlows(e.done.all())
 	r.Stats = e.stats
 }
 
@@ -501,22 +502,48 @@ func (e *engine) flush(r *evidence.FlowReport) {
 // without finishing anything. With drain, the finished flows are handed
 // over and forgotten, so a long-running capture holds only live flows.
 func (e *engine) snapshot(r *evidence.FlowReport, drain bool) {
-	flows := append([]evidence.Flow(nil), e.done...)
+	flows := e.done.all()
 	if drain {
-		e.done = nil
+		e.done = flowList{}
 	}
 	for _, f := range e.flows {
 		flows = append(flows, e.report(f))
 	}
-	sortFlows(flows)
-	r.Flows = flows
+	r.Flows = sortFlows(flows)
 	r.Stats = e.stats
 }
 
-// sortFlows orders flows by first packet, then client and server. The
-// flows are large: their order is sorted as small keys, then each flow
-// moves once.
-func sortFlows(fs []evidence.Flow) {
+// flowList holds finished flows in chunks, so that keeping many costs no
+// copying as it grows: they are copied once, by all.
+type flowList struct {
+	chunks [][]evidence.Flow
+	n      int
+}
+
+const flowChunk = 1024
+
+func (l *flowList) add(f evidence.Flow) {
+	if len(l.chunks) == 0 || len(l.chunks[len(l.chunks)-1]) == flowChunk {
+		l.chunks = append(l.chunks, make([]evidence.Flow, 0, flowChunk))
+	}
+	c := &l.chunks[len(l.chunks)-1]
+	*c = append(*c, f)
+	l.n++
+}
+
+// all returns the flows in one new slice, never nil.
+func (l *flowList) all() []evidence.Flow {
+	out := make([]evidence.Flow, 0, l.n)
+	for _, c := range l.chunks {
+		out = append(out, c...)
+	}
+	return out
+}
+
+// sortFlows orders flows by first packet, then client and server, and
+// returns them. The flows are large: their order is sorted as small keys,
+// then each flow moves once.
+func sortFlows(fs []evidence.Flow) []evidence.Flow {
 	type key struct {
 		first int64
 		i     int32
@@ -530,7 +557,7 @@ func sortFlows(fs []evidence.Flow) {
 		}
 	}
 	if sorted {
-		return
+		return fs
 	}
 	slices.SortStableFunc(keys, func(a, b key) int {
 		if a.first != b.first {
@@ -546,5 +573,5 @@ func sortFlows(fs []evidence.Flow) {
 	for i, k := range keys {
 		out[i] = fs[k.i]
 	}
-	copy(fs, out)
+	return out
 }

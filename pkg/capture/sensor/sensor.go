@@ -12,6 +12,8 @@
 package sensor
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -185,12 +187,7 @@ func (w *writer) write(name string, r *evidence.FlowReport, final bool) error {
 		return frame.Write(w.stdout, evidence.KindFlowReport, w.frame+"."+safeName(name), b)
 	}
 	if w.dir == "" {
-		b, err := json.Marshal(r)
-		if err != nil {
-			return err
-		}
-		_, err = w.stdout.Write(append(b, '\n'))
-		return err
+		return writeLine(w.stdout, r)
 	}
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
@@ -217,4 +214,47 @@ func safeName(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// writeLine writes r as one line of JSON, the bytes json.Marshal gives
+// plus a newline, encoding one flow at a time: a report of many flows is
+// never held whole in memory a second time.
+func writeLine(out io.Writer, r *evidence.FlowReport) error {
+	if r.Flows == nil {
+		b, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		_, err = out.Write(append(b, '\n'))
+		return err
+	}
+	shell := *r
+	shell.Flows = []evidence.Flow{}
+	b, err := json.Marshal(&shell)
+	if err != nil {
+		return err
+	}
+	// Inside a JSON string every quote is escaped, so this is the key.
+	const marker = `"flows":[]`
+	i := bytes.Index(b, []byte(marker))
+	if i < 0 {
+		return fmt.Errorf("encoding report: no flows key")
+	}
+	bw := bufio.NewWriterSize(out, 64<<10)
+	bw.Write(b[:i+len(marker)-1])
+	var fb bytes.Buffer
+	enc := json.NewEncoder(&fb)
+	for k := range r.Flows {
+		fb.Reset()
+		if err := enc.Encode(&r.Flows[k]); err != nil {
+			return err
+		}
+		if k > 0 {
+			bw.WriteByte(',')
+		}
+		bw.Write(bytes.TrimSuffix(fb.Bytes(), []byte("\n")))
+	}
+	bw.Write(b[i+len(marker)-1:])
+	bw.WriteByte('\n')
+	return bw.Flush()
 }

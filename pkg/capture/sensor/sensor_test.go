@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sc8scan/sc8scan/pkg/capture"
 	"github.com/sc8scan/sc8scan/pkg/evidence"
 	"github.com/sc8scan/sc8scan/pkg/evidence/frame"
 )
@@ -112,5 +113,37 @@ func TestRunRefusesHoldWithoutDuration(t *testing.T) {
 	var out, errb bytes.Buffer
 	if err := Run(context.Background(), &out, &errb, []string{"-interface", "lo", "-hold"}); err == nil || !strings.Contains(err.Error(), "-hold needs -duration") {
 		t.Errorf("Run: %v", err)
+	}
+}
+
+// TestWriteLine checks that a report written a flow at a time is the very
+// line json.Marshal makes, on the recorded captures.
+func TestWriteLine(t *testing.T) {
+	files, _ := filepath.Glob("../../../testdata/pcap/*.pcap")
+	more, _ := filepath.Glob("../testdata/pcap/*.pcap")
+	files = append(files, more...)
+	if len(files) < 10 {
+		t.Fatalf("found %d captures", len(files))
+	}
+	for _, f := range files {
+		r, err := capture.ReadFile(context.Background(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		if err := writeLine(&got, r); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(append(want, '\n'), got.Bytes()) {
+			t.Errorf("%s: line differs from json.Marshal", filepath.Base(f))
+		}
+	}
+	var got bytes.Buffer
+	if err := writeLine(&got, &evidence.FlowReport{}); err != nil || !strings.Contains(got.String(), `"flows":null`) {
+		t.Errorf("report without flows: %q, %v", got.String(), err)
 	}
 }

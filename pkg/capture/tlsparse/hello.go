@@ -123,6 +123,7 @@ func ParseClientHello(b []byte) (*ClientHello, error) {
 	if !ok {
 		return nil, malformed("client hello extensions length")
 	}
+	ch.Extensions = make([]uint16, 0, min(len(exts)/4, 32))
 	for len(exts) > 0 {
 		typ, ok1 := exts.u16()
 		data, ok2 := exts.vec16()
@@ -171,6 +172,7 @@ func (ch *ClientHello) extension(typ uint16, data reader) error {
 		if !ok || len(list)%2 != 0 {
 			return malformed("supported_versions")
 		}
+		ch.SupportedVersions = make([]uint16, 0, len(list)/2)
 		for len(list) > 0 {
 			v, _ := list.u16()
 			ch.SupportedVersions = append(ch.SupportedVersions, v)
@@ -180,6 +182,7 @@ func (ch *ClientHello) extension(typ uint16, data reader) error {
 		if !ok || len(list)%2 != 0 {
 			return malformed("supported_groups")
 		}
+		ch.SupportedGroups = make([]uint16, 0, len(list)/2)
 		for len(list) > 0 {
 			v, _ := list.u16()
 			ch.SupportedGroups = append(ch.SupportedGroups, v)
@@ -195,6 +198,7 @@ func (ch *ClientHello) extension(typ uint16, data reader) error {
 		if !ok || len(list)%2 != 0 {
 			return malformed("signature_algorithms")
 		}
+		ch.SignatureAlgorithms = make([]uint16, 0, len(list)/2)
 		for len(list) > 0 {
 			v, _ := list.u16()
 			ch.SignatureAlgorithms = append(ch.SignatureAlgorithms, v)
