@@ -22,6 +22,8 @@ const (
 	ProtoXMPP     = "xmpp"
 	ProtoSOCKS4   = "socks4"
 	ProtoSOCKS5   = "socks5"
+	ProtoFTP      = "ftp"
+	ProtoLDAP     = "ldap"
 )
 
 // internal preamble names that can upgrade to TLS.
@@ -30,6 +32,7 @@ const (
 	prePGSSL       = "postgres-sslrequest"
 	preMySQLSSL    = "mysql-sslrequest"
 	preSMTPTLS     = "smtp-starttls"
+	preHTTPUpgrade = "http-upgrade" // RFC 2817 Upgrade: TLS/1.x
 )
 
 var h2Preface = []byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
@@ -77,6 +80,9 @@ func detectPlain(c, s []byte, serverPort uint16) (proto string, upgradable bool)
 		if hasHeader(c, "upgrade", "h2c") {
 			return ProtoH2C, false
 		}
+		if hasHeader(c, "upgrade", "tls/1.") {
+			return preHTTPUpgrade, true
+		}
 		if bytes.Contains(line, []byte("HTTP/1.0")) {
 			return ProtoHTTP10, false
 		}
@@ -99,6 +105,10 @@ func detectPlain(c, s []byte, serverPort uint16) (proto string, upgradable bool)
 			return preSMTPTLS, true
 		}
 		return ProtoSMTP, true
+	case isFTP(c, s):
+		return ProtoFTP, true
+	case isLDAPStartTLS(c):
+		return ProtoLDAP, true
 	case isIMAPGreeting(s):
 		return ProtoIMAP, true
 	case isPOP3Greeting(s):
@@ -127,7 +137,7 @@ func upgradeRefused(proto string, c, s []byte) bool {
 		return len(s) > 0 && s[0] == 'N' && len(c) > 8
 	case preHTTPConnect:
 		return len(s) >= 12 && !bytes.HasPrefix(s[9:], []byte("2"))
-	case ProtoSMTP, ProtoIMAP, ProtoPOP3, ProtoXMPP:
+	case ProtoSMTP, ProtoIMAP, ProtoPOP3, ProtoXMPP, ProtoFTP, ProtoLDAP, preHTTPUpgrade:
 		return len(c) >= 1024
 	case ProtoSOCKS5:
 		// Method reply, then the request's reply: 0 is success.
@@ -150,6 +160,8 @@ func plainName(p string) string {
 		return ProtoMySQL
 	case preSMTPTLS:
 		return ProtoSMTP
+	case preHTTPUpgrade:
+		return ProtoHTTP11
 	}
 	return p
 }
@@ -165,8 +177,11 @@ func starttlsName(p string) string {
 		return "mysql"
 	case preSMTPTLS, ProtoSMTP:
 		return "smtp"
+	case preHTTPUpgrade:
+		return "http-upgrade"
 	}
-	// imap, pop3, xmpp, socks4, socks5: the protocol names itself.
+	// imap, pop3, xmpp, ftp, ldap, socks4, socks5: the protocol names
+	// itself.
 	return p
 }
 
@@ -285,4 +300,25 @@ func isSOCKS4(c, s []byte) bool {
 		return false
 	}
 	return len(s) == 0 || len(s) >= 2 && s[0] == 0 && s[1] >= 0x5a && s[1] <= 0x5d
+}
+
+// isFTP matches an FTP control connection (RFC 959, RFC 4217): a 220
+// greeting and a client command, or the client asking for TLS.
+func isFTP(c, s []byte) bool {
+	u := bytes.ToUpper(c[:min(len(c), 9)])
+	if bytes.HasPrefix(u, []byte("AUTH TLS")) || bytes.HasPrefix(u, []byte("AUTH SSL")) {
+		return true
+	}
+	return bytes.HasPrefix(s, []byte("220")) && !isSMTPBanner(s) &&
+		(bytes.HasPrefix(u, []byte("USER ")) || bytes.HasPrefix(u, []byte("FEAT\r\n")) || bytes.HasPrefix(u, []byte("AUTH ")))
+}
+
+// ldapStartTLS is the OID of the LDAP StartTLS extended operation
+// (RFC 4511 section 4.14.1).
+var ldapStartTLS = []byte("1.3.6.1.4.1.1466.20037")
+
+// isLDAPStartTLS matches an LDAP message (a BER SEQUENCE) carrying the
+// StartTLS request.
+func isLDAPStartTLS(c []byte) bool {
+	return len(c) > 8 && c[0] == 0x30 && bytes.Contains(c[:min(len(c), 64)], ldapStartTLS)
 }
