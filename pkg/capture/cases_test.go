@@ -2,6 +2,7 @@ package capture
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/sc8scan/sc8scan/pkg/evidence"
+	"github.com/sc8scan/sc8scan/pkg/internal/schematest"
 )
 
 const pcapDir = "../../testdata/pcap"
@@ -124,8 +126,8 @@ func TestCases(t *testing.T) {
 			"127.0.0.1:51233>127.0.0.1:18453 quic enc=true TLSv1.3  sni=quic.test alpn=h3 cert=unknown",
 			"127.0.0.1:18454>127.0.0.1:28453 quic enc=true TLSv1.3  sni=low-port.test alpn=h3,h3-29 cert=unknown",
 		}},
-		{file: "tls13-draft.pcap", want: []string{ // TLS 1.3 draft 28 from supported_versions
-			"127.0.0.1:55796>127.0.0.1:18455 tls enc=true TLSv1.3-draft28 " + aes128 + " sni=draft.test alpn=http/1.1 cert=unknown",
+		{file: "tls13-draft.pcap", want: []string{ // TLS 1.3 draft 28 from supported_versions: read as TLS 1.3, named in hex as the schema says
+			"127.0.0.1:55796>127.0.0.1:18455 tls enc=true 0x7f1c " + aes128 + " sni=draft.test alpn=http/1.1 cert=unknown",
 		}},
 		{file: "go-mesh.pcap", want: []string{ // cases 2, 5, 6
 			"127.0.0.1:46654>127.0.0.1:18447 tls enc=true TLSv1.3 " + aes128 + " sni=outbound_.9080_._.reviews.default.svc.cluster.local alpn=istio-http/1.1,istio,http/1.1 cert=unknown mesh=istio",
@@ -232,5 +234,26 @@ func TestCertificateChains(t *testing.T) {
 	}
 	if r.Flows[2].TLS.ClientCertificates != nil {
 		t.Errorf("one-way flow shows client certificates")
+	}
+}
+
+// TestOwnCapturesSchema validates the reports of the classifier's own
+// captures (STARTTLS preludes, SOCKS, SSL 2.0 hello, TLS 1.3 draft, QUIC)
+// against the FlowReport schema, as pkg/evidence does for testdata/pcap.
+func TestOwnCapturesSchema(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(ownPcapDir, "*.pcap"))
+	if len(files) == 0 {
+		t.Fatal("no captures")
+	}
+	for _, f := range files {
+		r, err := ReadFile(context.Background(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		schematest.Validate(t, evidence.FlowReportSchema, b)
 	}
 }

@@ -3,7 +3,6 @@ package tlsparse
 import (
 	"bytes"
 	"encoding/binary"
-	"strconv"
 
 	"github.com/sc8scan/sc8scan/pkg/cryptoref"
 )
@@ -316,12 +315,6 @@ func ParseServerHello(b []byte) (*ServerHello, error) {
 func IsGREASE(v uint16) bool { return v&0x0f0f == 0x0a0a && v>>8 == v&0xff }
 
 // VersionName renders a protocol version as the wire format names it:
-// "SSLv3", "TLSv1.0" ... "TLSv1.3", a TLS 1.3 draft as "TLSv1.3-draftN"
-// (0x7f00+N; the Facebook variants 0x7e0X keep their hex); unknown values
-// as hex.
-func VersionName(v uint16) string {
-	if v>>8 == 0x7f {
-		return "TLSv1.3-draft" + strconv.Itoa(int(v&0xff))
-	}
-	return cryptoref.VersionName(v)
-}
+// "SSLv3", "TLSv1.0" ... "TLSv1.3"; other values, TLS 1.3 drafts
+// (0x7fXX) among them, as hex, as the FlowReport schema says.
+func VersionName(v uint16) string { return cryptoref.VersionName(v) }

@@ -170,9 +170,9 @@ func TestTLS13Drafts(t *testing.T) {
 		want string
 	}{
 		{"final", serverHello(VersionTLS12, false, VersionTLS13), "TLSv1.3"},
-		{"draft 28 (supported_versions)", serverHello(VersionTLS12, false, 0x7f1c), "TLSv1.3-draft28"},
-		{"draft 23", serverHello(VersionTLS12, false, 0x7f17), "TLSv1.3-draft23"},
-		{"draft 18 (legacy field)", serverHello(0x7f12, true, 0), "TLSv1.3-draft18"},
+		{"draft 28 (supported_versions)", serverHello(VersionTLS12, false, 0x7f1c), "0x7f1c"},
+		{"draft 23", serverHello(VersionTLS12, false, 0x7f17), "0x7f17"},
+		{"draft 18 (legacy field)", serverHello(0x7f12, true, 0), "0x7f12"},
 		{"TLS 1.2", serverHello(VersionTLS12, false, 0), "TLSv1.2"},
 	}
 	for _, tt := range tests {
