@@ -95,6 +95,16 @@ bench() {
   flows=$(grep -o '"flows": [0-9][0-9]*' "$work/$name-ours.json" | tail -1 | awk '{print $2}')
   awk -v p="$packets" -v w="$tw" -v c="$tc" -v m="$tm" 'BEGIN {
     printf "%-17s: %6.2f s wall, %6.2f s CPU, %4d MiB max RSS, %.2f Mpkt/s per CPU-second\n", "tshark", w, c, m / 1024, p / c / 1e6 }'
+  # The classifier alone, in one goroutine on one core (GOMAXPROCS=1, so
+  # the garbage collector's work is in the time too): no process start, no
+  # JSON.
+  local ns
+  ns=$(SC8_BENCH_PCAP=$pcap go test -run '^$' -bench '^BenchmarkReadFile$' -benchtime "${runs}x" -count 1 -cpu 1 ./pkg/capture/ |
+    awk '/^BenchmarkReadFile/ {print $3}')
+  awk -v n="$name" -v p="$packets" -v ns="$ns" -v tc="$tc" 'BEGIN {
+    s = ns / 1e9
+    printf "%s, classifier alone (Go benchmark, one core): %.3f s, ratio to tshark CPU: %.1fx, %.2f Mpkt/s per core\n", n, s, tc / s, p / s / 1e6
+  }' | tee -a "$work/summary"
   local tool ow oc om
   for tool in ours sensor; do
     read -r ow oc om <"$work/$name-$tool.time"

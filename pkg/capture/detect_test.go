@@ -3,6 +3,7 @@ package capture
 import (
 	"context"
 	"encoding/binary"
+	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -101,8 +102,14 @@ func TestPlaintextDetectors(t *testing.T) {
 	}
 }
 
+// BenchmarkReadFile reads testdata's tls12.pcap, or the capture named by
+// SC8_BENCH_PCAP (hack/bench-capture.sh times the classifier alone on its
+// own captures this way).
 func BenchmarkReadFile(b *testing.B) {
 	path := filepath.Join(pcapDir, "tls12.pcap")
+	if p := os.Getenv("SC8_BENCH_PCAP"); p != "" {
+		path = p
+	}
 	r, err := ReadFile(context.Background(), path)
 	if err != nil {
 		b.Fatal(err)
