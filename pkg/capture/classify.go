@@ -192,9 +192,8 @@ func classifyTLS(f *flow, ci, si int, starttls string, pre *tlsparse.ClientHello
 			return analysis{class: ClassTLSNoHandshake, encrypted: true, done: cd.ApplicationData > 0 && sd.ApplicationData > 0,
 				tls: &evidence.FlowTLS{ClientCertificate: CertUnknown, STARTTLS: starttls, ALPN: []string{}}}
 		}
-		if tlsparse.IsClientHelloStart(c) || pre != nil {
-			// A hello whose bytes never all arrived (snaplen, loss, cap),
-			// or one the server has not answered yet.
+		if tlsparse.IsClientHelloStart(c) {
+			// A hello whose bytes never all arrived (snaplen, loss, cap).
 			a.class = ClassTLSIncomplete
 			a.tls = &evidence.FlowTLS{ClientCertificate: CertUnknown, STARTTLS: starttls, ALPN: []string{}}
 			return a
