@@ -11,6 +11,7 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/sc8scan/sc8scan/pkg/evidence"
 )
 
 // denseCapture builds a handshake-dense capture in memory from the
@@ -97,4 +98,49 @@ func BenchmarkReadDense(b *testing.B) {
 	}
 	b.ReportMetric(float64(packets)*float64(b.N)/b.Elapsed().Seconds(), "pkt/s")
 	b.ReportMetric(float64(r.Stats.Flows), "flows")
+}
+
+// TestDenseBounded follows many short flows and checks what the engine
+// keeps besides the flow table stays within its stated bounds: buffers
+// pooled, flows pooled, memoised certificates; and that decided flows give
+// their buffers back, so what is buffered stays near one flight per live
+// flow.
+func TestDenseBounded(t *testing.T) {
+	pcap, _ := denseCapture(t, 200)
+	pf, err := newPcapFile(bytes.NewReader(pcap))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEngine(newConfig(nil))
+	var peakBuffered int64
+	peakFlows := 0
+	for {
+		data, ts, wire, err := pf.next()
+		if err != nil {
+			break
+		}
+		var p packet
+		if decodeLink(pf.link, data, &p, 0) == decodedOK {
+			e.handle(&p, ts, wire)
+		}
+		peakBuffered = max(peakBuffered, e.buffered)
+		peakFlows = max(peakFlows, len(e.flows))
+		if e.pooled > maxPooledBytes || len(e.free) > maxPooled || e.memo.certBytes > maxCachedBytes {
+			t.Fatalf("pools past their bounds: %d pooled bytes, %d pooled flows, %d memoised certificate bytes", e.pooled, len(e.free), e.memo.certBytes)
+		}
+	}
+	var rep evidence.FlowReport
+	e.flush(&rep)
+	if e.buffered != 0 || len(e.flows) != 0 {
+		t.Errorf("%d bytes still buffered, %d flows in the table after flush", e.buffered, len(e.flows))
+	}
+	if len(rep.Flows) != 200*16 {
+		t.Errorf("%d flows, want %d", len(rep.Flows), 200*16)
+	}
+	// 200 copies of 16 connections, each a few ms apart: a few hundred
+	// live at once, most of them decided and holding nothing.
+	if per := peakBuffered / int64(max(peakFlows, 1)); per > 8<<10 {
+		t.Errorf("peak %d bytes buffered for %d flows (%d each)", peakBuffered, peakFlows, per)
+	}
+	t.Logf("peak: %d flows in the table, %d bytes buffered; pooled: %d bytes, %d flows", peakFlows, peakBuffered, e.pooled, len(e.free))
 }
