@@ -12,10 +12,8 @@
 package sensor
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -180,18 +178,14 @@ func (w *writer) write(name string, r *evidence.FlowReport, final bool) error {
 		if !final {
 			return nil
 		}
-		b, err := json.Marshal(r)
-		if err != nil {
+		var b bytes.Buffer
+		if err := capture.WriteJSON(&b, r, ""); err != nil {
 			return err
 		}
-		return frame.Write(w.stdout, evidence.KindFlowReport, w.frame+"."+safeName(name), b)
+		return frame.Write(w.stdout, evidence.KindFlowReport, w.frame+"."+safeName(name), bytes.TrimSuffix(b.Bytes(), []byte("\n")))
 	}
 	if w.dir == "" {
-		return writeLine(w.stdout, r)
-	}
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
+		return capture.WriteJSON(w.stdout, r, "")
 	}
 	// One file per report: each holds the flows finished since the
 	// previous one plus those still active.
@@ -201,8 +195,16 @@ func (w *writer) write(name string, r *evidence.FlowReport, final bool) error {
 	}
 	path := filepath.Join(w.dir, "flows-"+safeName(name)+suffix)
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
 		return err
+	}
+	err = capture.WriteJSON(f, r, "  ")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", tmp, err)
 	}
 	return os.Rename(tmp, path)
 }
@@ -214,157 +216,4 @@ func safeName(s string) string {
 		}
 		return r
 	}, s)
-}
-
-// writeLine writes r as one line of JSON, the bytes json.Marshal gives
-// plus a newline, encoding one flow at a time: a report of many flows is
-// never held whole in memory a second time. The certificate chains, most
-// of the bytes of a report of TLS 1.2 flows and repeated from flow to
-// flow, are encoded once per chain.
-func writeLine(out io.Writer, r *evidence.FlowReport) error {
-	if r.Flows == nil {
-		b, err := json.Marshal(r)
-		if err != nil {
-			return err
-		}
-		_, err = out.Write(append(b, '\n'))
-		return err
-	}
-	shell := *r
-	shell.Flows = []evidence.Flow{}
-	b, err := json.Marshal(&shell)
-	if err != nil {
-		return err
-	}
-	// Inside a JSON string every quote is escaped, so this is the key.
-	const marker = `"flows":[]`
-	i := bytes.Index(b, []byte(marker))
-	if i < 0 {
-		return fmt.Errorf("encoding report: no flows key")
-	}
-	bw := bufio.NewWriterSize(out, 64<<10)
-	bw.Write(b[:i+len(marker)-1])
-	fe := flowEncoder{chains: map[string][]byte{}}
-	for k := range r.Flows {
-		if k > 0 {
-			bw.WriteByte(',')
-		}
-		if err := fe.encode(bw, &r.Flows[k]); err != nil {
-			return err
-		}
-	}
-	bw.Write(b[i+len(marker)-1:])
-	bw.WriteByte('\n')
-	return bw.Flush()
-}
-
-// flowEncoder encodes flows as json.Marshal does, with each certificate
-// chain encoded once.
-type flowEncoder struct {
-	buf        bytes.Buffer
-	enc        *json.Encoder
-	chains     map[string][]byte
-	chainBytes int
-}
-
-// maxChainBytes bounds the encoded chains kept; past it they are dropped
-// and encoded afresh.
-const maxChainBytes = 4 << 20
-
-func (fe *flowEncoder) encode(w *bufio.Writer, f *evidence.Flow) error {
-	if fe.enc == nil {
-		fe.enc = json.NewEncoder(&fe.buf)
-	}
-	fe.buf.Reset()
-	t := f.TLS
-	if t == nil || len(t.ServerCertificates) == 0 && len(t.ClientCertificates) == 0 {
-		if err := fe.enc.Encode(f); err != nil {
-			return err
-		}
-		w.Write(bytes.TrimSuffix(fe.buf.Bytes(), []byte("\n")))
-		return nil
-	}
-	// The chains are FlowTLS's last fields: encode the flow without them,
-	// then put them back before the end of the "tls" object.
-	bare := *t
-	bare.ServerCertificates, bare.ClientCertificates = nil, nil
-	fc := *f
-	fc.TLS = &bare
-	if err := fe.enc.Encode(&fc); err != nil {
-		return err
-	}
-	b := bytes.TrimSuffix(fe.buf.Bytes(), []byte("\n"))
-	start := bytes.Index(b, []byte(`"tls":{`))
-	end := -1
-	if start >= 0 {
-		end = objectEnd(b, start+len(`"tls":`))
-	}
-	if end < 0 {
-		return fmt.Errorf("encoding flow %s>%s: no tls object", f.Client, f.Server)
-	}
-	w.Write(b[:end])
-	for _, c := range []struct {
-		key   string
-		chain []evidence.Certificate
-	}{{`,"serverCertificates":`, t.ServerCertificates}, {`,"clientCertificates":`, t.ClientCertificates}} {
-		if len(c.chain) == 0 {
-			continue
-		}
-		j, err := fe.chain(c.chain)
-		if err != nil {
-			return err
-		}
-		w.WriteString(c.key)
-		w.Write(j)
-	}
-	w.Write(b[end:])
-	return nil
-}
-
-// chain returns the JSON of a certificate chain. A certificate's fields
-// all follow from its DER, which its SHA-256 names.
-func (fe *flowEncoder) chain(certs []evidence.Certificate) ([]byte, error) {
-	var key strings.Builder
-	for _, c := range certs {
-		key.WriteString(c.SHA256)
-		key.WriteByte(',')
-	}
-	if j, ok := fe.chains[key.String()]; ok {
-		return j, nil
-	}
-	j, err := json.Marshal(certs)
-	if err != nil {
-		return nil, err
-	}
-	if fe.chainBytes+len(j) > maxChainBytes {
-		clear(fe.chains)
-		fe.chainBytes = 0
-	}
-	fe.chains[key.String()] = j
-	fe.chainBytes += len(j)
-	return j, nil
-}
-
-// objectEnd returns the index of the brace closing the JSON object that
-// starts at b[open], or -1.
-func objectEnd(b []byte, open int) int {
-	depth, inString := 0, false
-	for i := open; i < len(b); i++ {
-		c := b[i]
-		switch {
-		case inString && c == '\\':
-			i++
-		case inString:
-			inString = c != '"'
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
-			depth++
-		case c == '}' || c == ']':
-			if depth--; depth == 0 {
-				return i
-			}
-		}
-	}
-	return -1
 }

@@ -8,9 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/sc8scan/sc8scan/pkg/capture"
 	"github.com/sc8scan/sc8scan/pkg/evidence"
 	"github.com/sc8scan/sc8scan/pkg/evidence/frame"
 )
@@ -115,83 +113,4 @@ func TestRunRefusesHoldWithoutDuration(t *testing.T) {
 	if err := Run(context.Background(), &out, &errb, []string{"-interface", "lo", "-hold"}); err == nil || !strings.Contains(err.Error(), "-hold needs -duration") {
 		t.Errorf("Run: %v", err)
 	}
-}
-
-// TestWriteLine checks that a report written a flow at a time is the very
-// line json.Marshal makes, on the recorded captures.
-func TestWriteLine(t *testing.T) {
-	files, _ := filepath.Glob("../../../testdata/pcap/*.pcap")
-	more, _ := filepath.Glob("../testdata/pcap/*.pcap")
-	files = append(files, more...)
-	if len(files) < 10 {
-		t.Fatalf("found %d captures", len(files))
-	}
-	for _, f := range files {
-		r, err := capture.ReadFile(context.Background(), f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := json.Marshal(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got bytes.Buffer
-		if err := writeLine(&got, r); err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(append(want, '\n'), got.Bytes()) {
-			t.Errorf("%s: line differs from json.Marshal", filepath.Base(f))
-		}
-	}
-	// Strings that could fool a scanner for the end of the tls object:
-	// braces, brackets, quotes, backslashes and HTML in names.
-	cert := func(n string) evidence.Certificate {
-		return evidence.Certificate{Subject: "CN=" + n + `"}]\`, Issuer: "CN=<ca>&", SANs: []string{n + "{", "]"},
-			NotBefore: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC), NotAfter: time.Date(2027, 1, 2, 3, 4, 5, 0, time.UTC),
-			KeyType: "ECDSA", KeyBits: 256, SHA256: n}
-	}
-	tricky := &evidence.FlowReport{Header: evidence.NewHeader(evidence.KindFlowReport, "sc8sensor"), Flows: []evidence.Flow{
-		{Client: "198.18.0.1:1", Server: "198.18.0.2:443", Transport: "tcp", TLS: &evidence.FlowTLS{Version: "TLSv1.2",
-			ServerName: `a}"{b\`, ALPN: []string{"}", "h2"}, ClientCertificate: "sent", JA3S: "x",
-			ServerCertificates: []evidence.Certificate{cert("s1"), cert("ca")}, ClientCertificates: []evidence.Certificate{cert("c1")}},
-			Mesh: "istio", Plaintext: &evidence.FlowPlaintext{Protocol: "x"}},
-		{Client: "198.18.0.1:2", Server: "198.18.0.2:443", Transport: "tcp", TLS: &evidence.FlowTLS{Version: "TLSv1.2",
-			ALPN: []string{}, ServerCertificates: []evidence.Certificate{cert("s1"), cert("ca")}}},
-		{Client: "198.18.0.1:3", Server: "198.18.0.2:443", Transport: "tcp", TLS: &evidence.FlowTLS{Version: "TLSv1.2",
-			ClientCertificates: []evidence.Certificate{cert("c1")}, HelloRetryRequest: true}},
-		{Client: "198.18.0.1:4", Server: "198.18.0.2:80", Transport: "tcp"},
-	}}
-	want, _ := json.Marshal(tricky)
-	var got bytes.Buffer
-	if err := writeLine(&got, tricky); err != nil || !bytes.Equal(append(want, '\n'), got.Bytes()) {
-		t.Errorf("tricky report: %v\n got %s\nwant %s", err, got.Bytes(), want)
-	}
-	got.Reset()
-	if err := writeLine(&got, &evidence.FlowReport{}); err != nil || !strings.Contains(got.String(), `"flows":null`) {
-		t.Errorf("report without flows: %q, %v", got.String(), err)
-	}
-}
-
-// FuzzWriteLine checks writeLine against json.Marshal whatever the strings
-// around the certificate chains hold.
-func FuzzWriteLine(f *testing.F) {
-	f.Add(`a}"{b\`, "CN=x", "h2", "ab")
-	f.Add("", "", "", "")
-	f.Add("<tls>", `"tls":{`, "}]", "\u2028")
-	f.Fuzz(func(t *testing.T, sni, subject, alpn, sha string) {
-		c := evidence.Certificate{Subject: subject, Issuer: sni, SANs: []string{alpn}, SHA256: sha}
-		r := &evidence.FlowReport{Flows: []evidence.Flow{
-			{Client: sni, TLS: &evidence.FlowTLS{ServerName: sni, ALPN: []string{alpn}, STARTTLS: subject,
-				ServerCertificates: []evidence.Certificate{c}, ClientCertificates: []evidence.Certificate{c, c}}, Mesh: alpn},
-			{Client: subject, TLS: &evidence.FlowTLS{ServerName: alpn, ServerCertificates: []evidence.Certificate{c}}},
-		}}
-		want, err := json.Marshal(r)
-		if err != nil {
-			return
-		}
-		var got bytes.Buffer
-		if err := writeLine(&got, r); err != nil || !bytes.Equal(append(want, '\n'), got.Bytes()) {
-			t.Fatalf("%v\n got %s\nwant %s", err, got.Bytes(), want)
-		}
-	})
 }

@@ -1,0 +1,198 @@
+package capture
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/sc8scan/sc8scan/pkg/evidence"
+)
+
+// WriteJSON writes r as a json.Encoder does with SetIndent("", indent)
+// (indent "" gives one line, json.Marshal's bytes plus a newline), byte
+// for byte, but a flow at a time: a report of many flows is never held
+// whole in memory a second time, and each certificate chain, most of the
+// bytes of a report of TLS 1.2 flows and repeated from flow to flow, is
+// encoded once.
+func WriteJSON(out io.Writer, r *evidence.FlowReport, indent string) error {
+	marshal := func(v any) ([]byte, error) {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetIndent("", indent)
+		if err := enc.Encode(v); err != nil {
+			return nil, err
+		}
+		return b.Bytes(), nil
+	}
+	if len(r.Flows) == 0 {
+		b, err := marshal(r)
+		if err != nil {
+			return err
+		}
+		_, err = out.Write(b)
+		return err
+	}
+	shell := *r
+	shell.Flows = []evidence.Flow{}
+	b, err := marshal(&shell)
+	if err != nil {
+		return err
+	}
+	// Inside a JSON string every quote is escaped, so this is the key.
+	marker := `"flows":[]`
+	if indent != "" {
+		marker = `"flows": []`
+	}
+	i := bytes.Index(b, []byte(marker))
+	if i < 0 {
+		return fmt.Errorf("encoding report: no flows key")
+	}
+	open := i + len(marker) - 1 // the "]"
+	bw := bufio.NewWriterSize(out, 64<<10)
+	bw.Write(b[:open])
+	fe := flowEncoder{chains: map[string][]byte{}}
+	var ind bytes.Buffer
+	elem := "\n" + strings.Repeat(indent, 2)
+	for k := range r.Flows {
+		if k > 0 {
+			bw.WriteByte(',')
+		}
+		if indent == "" {
+			if err := fe.encode(bw, &r.Flows[k]); err != nil {
+				return err
+			}
+			continue
+		}
+		var flat bytes.Buffer
+		w := bufio.NewWriter(&flat)
+		if err := fe.encode(w, &r.Flows[k]); err != nil {
+			return err
+		}
+		w.Flush()
+		ind.Reset()
+		if err := json.Indent(&ind, flat.Bytes(), strings.Repeat(indent, 2), indent); err != nil {
+			return err
+		}
+		bw.WriteString(elem)
+		bw.Write(ind.Bytes())
+	}
+	if indent != "" {
+		bw.WriteString("\n" + indent)
+	}
+	bw.Write(b[open:])
+	return bw.Flush()
+}
+
+// flowEncoder encodes flows as json.Marshal does, with each certificate
+// chain encoded once.
+type flowEncoder struct {
+	buf        bytes.Buffer
+	enc        *json.Encoder
+	chains     map[string][]byte
+	chainBytes int
+}
+
+// maxChainBytes bounds the encoded chains kept; past it they are dropped
+// and encoded afresh.
+const maxChainBytes = 4 << 20
+
+func (fe *flowEncoder) encode(w *bufio.Writer, f *evidence.Flow) error {
+	if fe.enc == nil {
+		fe.enc = json.NewEncoder(&fe.buf)
+	}
+	fe.buf.Reset()
+	t := f.TLS
+	if t == nil || len(t.ServerCertificates) == 0 && len(t.ClientCertificates) == 0 {
+		if err := fe.enc.Encode(f); err != nil {
+			return err
+		}
+		w.Write(bytes.TrimSuffix(fe.buf.Bytes(), []byte("\n")))
+		return nil
+	}
+	// The chains are FlowTLS's last fields: encode the flow without them,
+	// then put them back before the end of the "tls" object.
+	bare := *t
+	bare.ServerCertificates, bare.ClientCertificates = nil, nil
+	fc := *f
+	fc.TLS = &bare
+	if err := fe.enc.Encode(&fc); err != nil {
+		return err
+	}
+	b := bytes.TrimSuffix(fe.buf.Bytes(), []byte("\n"))
+	start := bytes.Index(b, []byte(`"tls":{`))
+	end := -1
+	if start >= 0 {
+		end = objectEnd(b, start+len(`"tls":`))
+	}
+	if end < 0 {
+		return fmt.Errorf("encoding flow %s>%s: no tls object", f.Client, f.Server)
+	}
+	w.Write(b[:end])
+	for _, c := range []struct {
+		key   string
+		chain []evidence.Certificate
+	}{{`,"serverCertificates":`, t.ServerCertificates}, {`,"clientCertificates":`, t.ClientCertificates}} {
+		if len(c.chain) == 0 {
+			continue
+		}
+		j, err := fe.chain(c.chain)
+		if err != nil {
+			return err
+		}
+		w.WriteString(c.key)
+		w.Write(j)
+	}
+	w.Write(b[end:])
+	return nil
+}
+
+// chain returns the JSON of a certificate chain. A certificate's fields
+// all follow from its DER, which its SHA-256 names.
+func (fe *flowEncoder) chain(certs []evidence.Certificate) ([]byte, error) {
+	var key strings.Builder
+	for _, c := range certs {
+		key.WriteString(c.SHA256)
+		key.WriteByte(',')
+	}
+	if j, ok := fe.chains[key.String()]; ok {
+		return j, nil
+	}
+	j, err := json.Marshal(certs)
+	if err != nil {
+		return nil, err
+	}
+	if fe.chainBytes+len(j) > maxChainBytes {
+		clear(fe.chains)
+		fe.chainBytes = 0
+	}
+	fe.chains[key.String()] = j
+	fe.chainBytes += len(j)
+	return j, nil
+}
+
+// objectEnd returns the index of the brace closing the JSON object that
+// starts at b[open], or -1.
+func objectEnd(b []byte, open int) int {
+	depth, inString := 0, false
+	for i := open; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case inString && c == '\\':
+			i++
+		case inString:
+			inString = c != '"'
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			if depth--; depth == 0 {
+				return i
+			}
+		}
+	}
+	return -1
+}
