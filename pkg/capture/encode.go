@@ -53,31 +53,17 @@ func WriteJSON(out io.Writer, r *evidence.FlowReport, indent string) error {
 	open := i + len(marker) - 1 // the "]"
 	bw := bufio.NewWriterSize(out, 64<<10)
 	bw.Write(b[:open])
-	fe := flowEncoder{chains: map[string][]byte{}}
-	var ind bytes.Buffer
-	elem := "\n" + strings.Repeat(indent, 2)
+	fe := flowEncoder{chains: map[string][]byte{}, indent: indent}
 	for k := range r.Flows {
 		if k > 0 {
 			bw.WriteByte(',')
 		}
-		if indent == "" {
-			if err := fe.encode(bw, &r.Flows[k]); err != nil {
-				return err
-			}
-			continue
+		if indent != "" {
+			bw.WriteString("\n" + strings.Repeat(indent, 2))
 		}
-		var flat bytes.Buffer
-		w := bufio.NewWriter(&flat)
-		if err := fe.encode(w, &r.Flows[k]); err != nil {
+		if err := fe.encode(bw, &r.Flows[k]); err != nil {
 			return err
 		}
-		w.Flush()
-		ind.Reset()
-		if err := json.Indent(&ind, flat.Bytes(), strings.Repeat(indent, 2), indent); err != nil {
-			return err
-		}
-		bw.WriteString(elem)
-		bw.Write(ind.Bytes())
 	}
 	if indent != "" {
 		bw.WriteString("\n" + indent)
@@ -86,10 +72,11 @@ func WriteJSON(out io.Writer, r *evidence.FlowReport, indent string) error {
 	return bw.Flush()
 }
 
-// flowEncoder encodes flows as json.Marshal does, with each certificate
-// chain encoded once.
+// flowEncoder encodes flows as json.Encoder does, each as an element of
+// the report's flows array, with each certificate chain encoded once.
 type flowEncoder struct {
-	buf        bytes.Buffer
+	indent     string
+	buf, ind   bytes.Buffer
 	enc        *json.Encoder
 	chains     map[string][]byte
 	chainBytes int
@@ -105,27 +92,48 @@ func (fe *flowEncoder) encode(w *bufio.Writer, f *evidence.Flow) error {
 	}
 	fe.buf.Reset()
 	t := f.TLS
-	if t == nil || len(t.ServerCertificates) == 0 && len(t.ClientCertificates) == 0 {
-		if err := fe.enc.Encode(f); err != nil {
-			return err
-		}
-		w.Write(bytes.TrimSuffix(fe.buf.Bytes(), []byte("\n")))
-		return nil
+	chains := t != nil && (len(t.ServerCertificates) > 0 || len(t.ClientCertificates) > 0)
+	if chains {
+		// The chains are FlowTLS's last fields: encode the flow without
+		// them, then put them back before the end of the "tls" object.
+		bare := *t
+		bare.ServerCertificates, bare.ClientCertificates = nil, nil
+		fc := *f
+		fc.TLS = &bare
+		f = &fc
 	}
-	// The chains are FlowTLS's last fields: encode the flow without them,
-	// then put them back before the end of the "tls" object.
-	bare := *t
-	bare.ServerCertificates, bare.ClientCertificates = nil, nil
-	fc := *f
-	fc.TLS = &bare
-	if err := fe.enc.Encode(&fc); err != nil {
+	if err := fe.enc.Encode(f); err != nil {
 		return err
 	}
 	b := bytes.TrimSuffix(fe.buf.Bytes(), []byte("\n"))
-	start := bytes.Index(b, []byte(`"tls":{`))
+	if fe.indent != "" {
+		// An element of the flows array: two levels in.
+		fe.ind.Reset()
+		if err := json.Indent(&fe.ind, b, strings.Repeat(fe.indent, 2), fe.indent); err != nil {
+			return err
+		}
+		b = fe.ind.Bytes()
+	}
+	if !chains {
+		w.Write(b)
+		return nil
+	}
+	key, sep := `"tls":`, ","
+	if fe.indent != "" {
+		key, sep = `"tls": `, ",\n"+strings.Repeat(fe.indent, 4)
+	}
+	start := bytes.Index(b, []byte(key+"{"))
 	end := -1
 	if start >= 0 {
-		end = objectEnd(b, start+len(`"tls":`))
+		end = objectEnd(b, start+len(key))
+	}
+	if fe.indent != "" && end >= 0 {
+		// Before the line that closes the object.
+		if nl := "\n" + strings.Repeat(fe.indent, 3); bytes.HasSuffix(b[:end], []byte(nl)) {
+			end -= len(nl)
+		} else {
+			end = -1
+		}
 	}
 	if end < 0 {
 		return fmt.Errorf("encoding flow %s>%s: no tls object", f.Client, f.Server)
@@ -134,7 +142,7 @@ func (fe *flowEncoder) encode(w *bufio.Writer, f *evidence.Flow) error {
 	for _, c := range []struct {
 		key   string
 		chain []evidence.Certificate
-	}{{`,"serverCertificates":`, t.ServerCertificates}, {`,"clientCertificates":`, t.ClientCertificates}} {
+	}{{`"serverCertificates":`, t.ServerCertificates}, {`"clientCertificates":`, t.ClientCertificates}} {
 		if len(c.chain) == 0 {
 			continue
 		}
@@ -142,7 +150,11 @@ func (fe *flowEncoder) encode(w *bufio.Writer, f *evidence.Flow) error {
 		if err != nil {
 			return err
 		}
+		w.WriteString(sep)
 		w.WriteString(c.key)
+		if fe.indent != "" {
+			w.WriteByte(' ')
+		}
 		w.Write(j)
 	}
 	w.Write(b[end:])
@@ -163,6 +175,14 @@ func (fe *flowEncoder) chain(certs []evidence.Certificate) ([]byte, error) {
 	j, err := json.Marshal(certs)
 	if err != nil {
 		return nil, err
+	}
+	if fe.indent != "" {
+		// Four levels in: report, flows, flow, tls.
+		var ind bytes.Buffer
+		if err := json.Indent(&ind, j, strings.Repeat(fe.indent, 4), fe.indent); err != nil {
+			return nil, err
+		}
+		j = ind.Bytes()
 	}
 	if fe.chainBytes+len(j) > maxChainBytes {
 		clear(fe.chains)
