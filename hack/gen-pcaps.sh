@@ -7,22 +7,34 @@
 # only): one link with MTU 300 so the ClientHello is split over segments,
 # captured with tcpdump -i any (SLL2), and a VXLAN overlay.
 #
+# The classifier's own cases (TLS after an IMAP, POP3 or XMPP STARTTLS
+# prelude from openssl s_client -starttls, inside SOCKS 4, 4a and 5 tunnels
+# from curl, after an SSL 2.0-compatible ClientHello to openssl s_server,
+# QUIC Initials whose ClientHello spans CRYPTO frames and packets, a TLS 1.3
+# draft-28 exchange)
+# are recorded into pkg/capture/testdata/pcap; ONLY=breadth records just
+# those (and needs only tcpdump, openssl, curl and go).
+#
 # Run as root: hack/gen-pcaps.sh [DIR]   (default testdata/pcap)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(realpath -m "${1:-testdata/pcap}")
-# Besides hack/deps.sh's packages this needs redis-server, mariadb-server
+pkgout=$(realpath -m pkg/capture/testdata/pcap)
+need="tcpdump openssl curl go"
+# Besides hack/deps.sh's packages the rest needs redis-server, mariadb-server
 # and dnsutils (the tests read the committed captures and do not).
-for p in tcpdump openssl nginx psql redis-server redis-cli mariadbd mariadb dig editcap curl go; do
+[ "${ONLY:-}" = breadth ] || need="$need nginx psql redis-server redis-cli mariadbd mariadb dig editcap"
+for p in $need; do
   command -v "$p" >/dev/null || [ -x "/usr/sbin/$p" ] || { echo "gen-pcaps: $p is not installed" >&2; exit 1; }
 done
-mkdir -p "$out"
+mkdir -p "$out" "$pkgout"
 work=$(mktemp -d)
 pids=()
 ns_a=sc8cap-a-$$
 ns_b=sc8cap-b-$$
 
 cleanup() {
+  [ -n "${tdpid:-}" ] && kill "$tdpid" 2>/dev/null || true
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   ip netns del "$ns_a" 2>/dev/null || true
   ip netns del "$ns_b" 2>/dev/null || true
@@ -48,11 +60,12 @@ openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out s
 openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 3650 -extfile c.ext 2>/dev/null
 chmod 644 ./*.pem ./*.key
 
-# start_capture NAME FILTER [tcpdump args...]: records into $out/NAME.pcap.
+# start_capture NAME FILTER [tcpdump args...]: records into $out/NAME.pcap
+# ($dest/NAME.pcap when dest is set).
 tdpid=""
 start_capture() {
   local name=$1 filter=$2; shift 2
-  tcpdump --immediate-mode -U -s 0 -i lo "$@" -w "$out/$name.pcap" "$filter" 2>/dev/null &
+  tcpdump --immediate-mode -U -s 0 -i lo "$@" -w "${dest:-$out}/$name.pcap" "$filter" 2>/dev/null &
   tdpid=$!
   sleep 1
 }
@@ -65,6 +78,52 @@ bg() { "$@" >/dev/null 2>&1 & pids+=($!); }
 s_client() { timeout 5 openssl s_client "$@" </dev/null >/dev/null 2>&1 || true; }
 get() { printf 'GET / HTTP/1.0\r\n\r\n' | timeout 5 openssl s_client -quiet "$@" >/dev/null 2>&1 || true; }
 waitport() { for _ in $(seq 50); do ss -ltn | grep -q ":$1 " && return; sleep 0.1; done; echo "port $1 did not open" >&2; exit 1; }
+
+dest=$pkgout
+echo "== STARTTLS after IMAP (TLS 1.2), POP3 (TLS 1.3), XMPP (TLS 1.2) preludes (openssl s_client -starttls)"
+start_capture starttls-mail 'tcp port 18143 or tcp port 18110 or tcp port 18222'
+bg "$gt" prelude-server -proto imap -addr 127.0.0.1:18143 -cert server.pem -key server.key -version 1.2
+bg "$gt" prelude-server -proto pop3 -addr 127.0.0.1:18110 -cert server.pem -key server.key -version 1.3
+bg "$gt" prelude-server -proto xmpp -addr 127.0.0.1:18222 -cert server.pem -key server.key -version 1.2
+waitport 18143; waitport 18110; waitport 18222
+s_client -connect 127.0.0.1:18143 -starttls imap -servername imap.test
+s_client -connect 127.0.0.1:18110 -starttls pop3 -servername pop3.test
+s_client -connect 127.0.0.1:18222 -starttls xmpp -xmpphost xmpp.test -servername xmpp.test
+stop_capture
+
+echo "== TLS inside SOCKS 5, 4a and 4 tunnels (curl)"
+start_capture socks 'tcp port 11080'
+bg "$gt" server -addr 127.0.0.1:18451 -cert server.pem -key server.key -n 3
+bg "$gt" socks-proxy -addr 127.0.0.1:11080 -to 127.0.0.1:18451 -n 3
+waitport 18451; waitport 11080
+curl -sk --max-time 5 -x socks5h://127.0.0.1:11080 -o /dev/null https://socks5.test/ || true
+curl -sk --max-time 5 -x socks4a://127.0.0.1:11080 -o /dev/null https://socks4a.test/ || true
+curl -sk --max-time 5 -x socks4://127.0.0.1:11080 -o /dev/null https://127.0.0.1/ || true
+stop_capture
+
+echo "== SSL 2.0-compatible ClientHello, answered in TLS 1.2 (openssl s_server, RSA: the hello has no groups for ECDHE-ECDSA)"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout rsa.key -out rsa.pem -days 3650 -subj /CN=sslv2.test 2>/dev/null
+start_capture sslv2-hello 'tcp port 18452'
+bg openssl s_server -accept 127.0.0.1:18452 -cert rsa.pem -key rsa.key -tls1_2 -cipher 'ALL:@SECLEVEL=0' -www
+waitport 18452
+"$gt" sslv2-hello -addr 127.0.0.1:18452
+stop_capture; kill "${pids[-1]}"
+echo "== QUIC Initials: a crypto/tls ClientHello in out-of-order CRYPTO frames over two packets; the second client on a port below the server's"
+start_capture quic-split 'udp port 18453 or udp port 28453'
+bg "$gt" udp-sink -addr 127.0.0.1:18453 -for 5s
+bg "$gt" udp-sink -addr 127.0.0.1:28453 -for 5s
+sleep 0.5
+"$gt" quic-client -addr 127.0.0.1:18453 -sni quic.test -alpn h3
+"$gt" quic-client -addr 127.0.0.1:28453 -lport 18454 -sni low-port.test -alpn h3,h3-29
+stop_capture
+echo "== TLS 1.3 draft 28: crypto/tls's ClientHello offering 0x7f1c, a server answering in draft 28 (both made by gentraffic)"
+start_capture tls13-draft 'tcp port 18455'
+bg "$gt" draft13-server -addr 127.0.0.1:18455
+waitport 18455
+"$gt" draft13-client -addr 127.0.0.1:18455 -sni draft.test
+stop_capture
+dest=""
+if [ "${ONLY:-}" = breadth ]; then ls -l "$pkgout"; exit 0; fi
 
 echo "== TLS 1.3 (openssl, curl, IPv4 and IPv6)"
 start_capture tls13 'tcp port 18443'

@@ -2,16 +2,24 @@ package capture
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/sc8scan/sc8scan/pkg/evidence"
+	"github.com/sc8scan/sc8scan/pkg/internal/schematest"
 )
 
 const pcapDir = "../../testdata/pcap"
+
+// ownPcapDir holds the captures of the classifier's own cases (STARTTLS
+// preludes, SOCKS, SSL 2.0-compatible hellos, QUIC), recorded by
+// hack/gen-pcaps.sh too.
+const ownPcapDir = "testdata/pcap"
 
 // summary renders the fields the cases speak of, one line per flow.
 func summary(f evidence.Flow) string {
@@ -33,7 +41,11 @@ func summary(f evidence.Flow) string {
 
 func readSummaries(t *testing.T, name string) ([]string, *evidence.FlowReport) {
 	t.Helper()
-	r, err := ReadFile(context.Background(), filepath.Join(pcapDir, name))
+	path := filepath.Join(pcapDir, name)
+	if _, err := os.Stat(filepath.Join(ownPcapDir, name)); err == nil {
+		path = filepath.Join(ownPcapDir, name)
+	}
+	r, err := ReadFile(context.Background(), path)
 	if err != nil {
 		t.Fatalf("ReadFile: %v", err)
 	}
@@ -96,6 +108,26 @@ func TestCases(t *testing.T) {
 		{file: "tls-failed.pcap", want: []string{ // case 23; case 9 (plaintext HTTP to a TLS port)
 			"127.0.0.1:48100>127.0.0.1:18443 tls-failed enc=false   sni=old.test alpn= cert=unknown",
 			"127.0.0.1:48102>127.0.0.1:18443 plaintext enc=false plain=http/1.1",
+		}},
+		{file: "starttls-mail.pcap", want: []string{ // TLS after IMAP, POP3 and XMPP preludes (openssl s_client -starttls)
+			"127.0.0.1:56986>127.0.0.1:18143 tls enc=true TLSv1.2 TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 sni=imap.test alpn= cert=not-sent starttls=imap",
+			"127.0.0.1:54560>127.0.0.1:18110 tls enc=true TLSv1.3 " + aes128 + " sni=pop3.test alpn= cert=unknown starttls=pop3",
+			"127.0.0.1:40326>127.0.0.1:18222 tls enc=true TLSv1.2 TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 sni=xmpp.test alpn= cert=not-sent starttls=xmpp",
+		}},
+		{file: "socks.pcap", want: []string{ // TLS inside SOCKS 5, 4a and 4 tunnels (curl)
+			"127.0.0.1:52294>127.0.0.1:11080 tls enc=true TLSv1.3 " + aes128 + " sni=socks5.test alpn=h2,http/1.1 cert=unknown starttls=socks5",
+			"127.0.0.1:52308>127.0.0.1:11080 tls enc=true TLSv1.3 " + aes128 + " sni=socks4a.test alpn=h2,http/1.1 cert=unknown starttls=socks4",
+			"127.0.0.1:52322>127.0.0.1:11080 tls enc=true TLSv1.3 " + aes128 + " sni= alpn=h2,http/1.1 cert=unknown starttls=socks4",
+		}},
+		{file: "sslv2-hello.pcap", want: []string{ // SSL 2.0-compatible hello; the client stops after the server's flight
+			"127.0.0.1:43348>127.0.0.1:18452 tls-failed enc=false TLSv1.2 TLS_RSA_WITH_AES_128_GCM_SHA256 sni= alpn= cert=not-sent",
+		}},
+		{file: "quic-split.pcap", want: []string{ // a QUIC ClientHello over CRYPTO frames and packets; a client port below the server's
+			"127.0.0.1:51233>127.0.0.1:18453 quic enc=true TLSv1.3  sni=quic.test alpn=h3 cert=unknown",
+			"127.0.0.1:18454>127.0.0.1:28453 quic enc=true TLSv1.3  sni=low-port.test alpn=h3,h3-29 cert=unknown",
+		}},
+		{file: "tls13-draft.pcap", want: []string{ // TLS 1.3 draft 28 from supported_versions: read as TLS 1.3, named in hex as the schema says
+			"127.0.0.1:55796>127.0.0.1:18455 tls enc=true 0x7f1c " + aes128 + " sni=draft.test alpn=http/1.1 cert=unknown",
 		}},
 		{file: "go-mesh.pcap", want: []string{ // cases 2, 5, 6
 			"127.0.0.1:46654>127.0.0.1:18447 tls enc=true TLSv1.3 " + aes128 + " sni=outbound_.9080_._.reviews.default.svc.cluster.local alpn=istio-http/1.1,istio,http/1.1 cert=unknown mesh=istio",
@@ -202,5 +234,26 @@ func TestCertificateChains(t *testing.T) {
 	}
 	if r.Flows[2].TLS.ClientCertificates != nil {
 		t.Errorf("one-way flow shows client certificates")
+	}
+}
+
+// TestOwnCapturesSchema validates the reports of the classifier's own
+// captures (STARTTLS preludes, SOCKS, SSL 2.0 hello, TLS 1.3 draft, QUIC)
+// against the FlowReport schema, as pkg/evidence does for testdata/pcap.
+func TestOwnCapturesSchema(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(ownPcapDir, "*.pcap"))
+	if len(files) == 0 {
+		t.Fatal("no captures")
+	}
+	for _, f := range files {
+		r, err := ReadFile(context.Background(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		schematest.Validate(t, evidence.FlowReportSchema, b)
 	}
 }

@@ -66,32 +66,39 @@ func classify(f *flow, final bool) analysis {
 	}
 	// TLS from the first byte (possibly mid-stream).
 	if tlsparse.IsRecordStart(c) || len(c) == 0 && tlsparse.IsRecordStart(s) {
-		return classifyTLS(f, c, s, "", final)
+		return classifyTLS(f, 0, 0, "", nil, final)
+	}
+	if tlsparse.IsSSLv2ClientHelloStart(c) {
+		// An SSL 2.0-compatible ClientHello; the server answers, and the
+		// client carries on, in SSL 3.0/TLS records.
+		ch, n, err := tlsparse.ParseSSLv2ClientHello(c)
+		if err != nil {
+			a := analysis{class: ClassTLSIncomplete, tls: &evidence.FlowTLS{ClientCertificate: CertUnknown, ALPN: []string{}}}
+			a.done = f.dirs[0].full
+			return a
+		}
+		return classifyTLS(f, n, 0, "", ch, final)
 	}
 	if !f.synSeen {
 		// The capture began inside the connection, perhaps inside a
 		// record: find where whole records start again.
 		ci, si := resyncRecords(c), resyncRecords(s)
 		if ci >= 0 || si >= 0 {
-			var cb, sb []byte
-			if ci >= 0 {
-				cb = c[ci:]
-			}
-			if si >= 0 {
-				sb = s[si:]
-			}
-			return classifyTLS(f, cb, sb, "", final)
+			return classifyTLS(f, ci, si, "", nil, final)
 		}
 	}
 	proto, upgradable := detectPlain(c, s, f.server.Port())
-	if upgradable {
-		if ci := findHello(c, tlsparse.IsClientHelloStart); ci >= 0 {
+	if upgradable || proto == "" {
+		// TLS after a cleartext prelude: a STARTTLS exchange, a proxy's
+		// CONNECT or SOCKS request, or something this package does not
+		// name.
+		if ci := findHello(c, plausibleClientHello); ci >= 0 {
 			si := findHello(s, tlsparse.IsServerHelloStart)
-			var sb []byte
-			if si >= 0 {
-				sb = s[si:]
+			name := starttlsName(proto)
+			if proto == "" {
+				name = "unknown"
 			}
-			return classifyTLS(f, c[ci:], sb, starttlsName(proto), final)
+			return classifyTLS(f, ci, si, name, nil, final)
 		}
 	}
 	if proto != "" {
@@ -113,6 +120,17 @@ func startsClientSide(b []byte) bool {
 	return httpMethod(b) != ""
 }
 
+// plausibleClientHello is IsClientHelloStart made strict enough to trust
+// in the middle of other bytes: the hello's own version is 3.x and its
+// length leaves room for the fixed fields.
+func plausibleClientHello(b []byte) bool {
+	if !tlsparse.IsClientHelloStart(b) || len(b) < 11 {
+		return false
+	}
+	n := int(b[6])<<16 | int(b[7])<<8 | int(b[8])
+	return b[9] == 3 && b[10] <= 4 && n >= 38 && n <= 1<<16
+}
+
 func findHello(b []byte, is func([]byte) bool) int {
 	for i := 0; i+6 <= len(b); i++ {
 		j := bytes.IndexByte(b[i:], tlsparse.RecordHandshake)
@@ -127,18 +145,40 @@ func findHello(b []byte, is func([]byte) bool) int {
 	return -1
 }
 
-func classifyTLS(f *flow, c, s []byte, starttls string, final bool) analysis {
-	sd := tlsparse.ParseDirection(s, false)
-	tls13 := false
-	if v := serverVersion(sd); v == tlsparse.VersionTLS13 {
-		tls13 = true
-		sd = tlsparse.ParseDirection(s, true)
+// parse reads the TLS records direction dir holds from offset start on
+// (none when start is negative), carrying on from the previous call when
+// start is the same.
+func (f *flow) parse(dir, start int, tls13 bool) ([]byte, *tlsparse.Direction) {
+	p := &f.tp[dir]
+	if f.tpStart[dir] != start {
+		p.Reset()
+		f.tpStart[dir] = start
 	}
-	cd := tlsparse.ParseDirection(c, tls13)
+	var b []byte
+	if start >= 0 && start <= len(f.dirs[dir].buf) {
+		b = f.dirs[dir].buf[start:]
+	}
+	return b, p.Parse(b, tls13)
+}
+
+// classifyTLS reads the handshake from the TLS records at offset ci of the
+// client's bytes and si of the server's (negative: none). pre is a
+// ClientHello read before ci (SSL 2.0-compatible), or nil.
+func classifyTLS(f *flow, ci, si int, starttls string, pre *tlsparse.ClientHello, final bool) analysis {
+	tls13 := f.tp[1].TLS13()
+	s, sd := f.parse(1, si, tls13)
+	if v := serverVersion(sd); tlsparse.IsTLS13(v) != tls13 {
+		tls13 = !tls13
+		s, sd = f.parse(1, si, tls13)
+	}
+	c, cd := f.parse(0, ci, tls13)
 	a := analysis{}
 	var ch *tlsparse.ClientHello
 	if len(cd.ClientHellos) > 0 {
 		ch = cd.ClientHellos[0]
+	}
+	if pre != nil {
+		ch = pre
 	}
 	sh := sd.ServerHello
 	if ch == nil && sh == nil && sd.HelloRetryRequest == nil {
@@ -177,9 +217,9 @@ func classifyTLS(f *flow, c, s []byte, starttls string, final bool) analysis {
 		v := sh.Version()
 		t.Version = tlsparse.VersionName(v)
 		t.CipherSuite = suiteName(sh.CipherSuite)
-		t.JA3S = sh.JA3S()
+		t.JA3S = f.cache.ja3s(sh)
 		t.ServerALPN = sh.ALPN
-		if v != tlsparse.VersionTLS13 {
+		if !tlsparse.IsTLS13(v) {
 			t.ClientCertificate = clientCert(sd, cd)
 		}
 	}
@@ -210,13 +250,14 @@ func classifyTLS(f *flow, c, s []byte, starttls string, final bool) analysis {
 	if a.done || final {
 		// Fingerprints and certificates are computed once, when the
 		// answer is settled.
-		if ch != nil {
-			t.JA3 = ch.JA3()
-			t.JA4 = ch.JA4()
+		if ch != nil && !ch.SSLv2 {
+			// JA3 and JA4 are defined on the TLS ClientHello only (no
+			// extensions here; tshark computes no JA3 for it either).
+			t.JA3, t.JA4 = f.cache.fingerprints(ch, 't')
 		}
-		if sh != nil && sh.Version() != tlsparse.VersionTLS13 {
-			t.ServerCertificates = certificates(sd.Certificates)
-			t.ClientCertificates = certificates(cd.Certificates)
+		if sh != nil && !tlsparse.IsTLS13(sh.Version()) {
+			t.ServerCertificates = f.cache.certificates(sd.Certificates)
+			t.ClientCertificates = f.cache.certificates(cd.Certificates)
 		}
 	}
 	return a
@@ -302,7 +343,7 @@ func meshOf(t *evidence.FlowTLS, port uint16, sh *tlsparse.ServerHello) string {
 		return "linkerd"
 	}
 	if port == 15008 && t.ServerName == "" && len(t.ALPN) == 1 && t.ALPN[0] == "h2" &&
-		(sh == nil || sh.Version() == tlsparse.VersionTLS13) {
+		(sh == nil || tlsparse.IsTLS13(sh.Version())) {
 		return "istio-hbone"
 	}
 	if strings.HasPrefix(t.ServerName, "outbound_.") {
@@ -343,6 +384,14 @@ func classifyUDP(f *flow, final bool) analysis {
 func classifyQUIC(f *flow, cd, sd [][]byte, final bool) analysis {
 	a := analysis{class: ClassQUIC, encrypted: true}
 	ch, sh := quicHandshake(cd, sd)
+	if ch == nil && f.guessed && len(sd) > 0 {
+		// Roles are guessed from the ports for UDP: the lower port may
+		// well be the client's. The side whose Initials hold a
+		// ClientHello is the client.
+		if rch, _ := quicHandshake(sd, cd); rch != nil {
+			return analysis{swap: true}
+		}
+	}
 	if ch == nil && sh == nil {
 		a.done = len(cd) >= maxDatagrams || f.dirs[0].full
 		return a
@@ -356,12 +405,11 @@ func classifyQUIC(f *flow, cd, sd [][]byte, final bool) analysis {
 	}
 	if sh != nil {
 		t.CipherSuite = suiteName(sh.CipherSuite)
-		t.JA3S = sh.JA3S()
+		t.JA3S = f.cache.ja3s(sh)
 	}
 	a.done = ch != nil && sh != nil || f.dirs[0].full && f.dirs[1].full
 	if (a.done || final) && ch != nil {
-		t.JA3 = ch.JA3()
-		t.JA4 = ch.JA4For('q')
+		t.JA3, t.JA4 = f.cache.fingerprints(ch, 'q')
 	}
 	a.tls = t
 	a.mesh = meshOf(t, f.server.Port(), nil)

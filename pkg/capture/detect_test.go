@@ -3,6 +3,7 @@ package capture
 import (
 	"context"
 	"encoding/binary"
+	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -79,6 +80,16 @@ func TestPlaintextDetectors(t *testing.T) {
 		{"mysql SSLRequest", sslReq, greeting, preMySQLSSL, true},
 		{"http upgrade to h2c", []byte("GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n\r\n"), nil, ProtoH2C, false},
 		{"redis inline ping", []byte("PING\r\n"), nil, ProtoRedis, false},
+		{"http upgrade to TLS (RFC 2817)", []byte("OPTIONS * HTTP/1.1\r\nHost: a\r\nUpgrade: TLS/1.2\r\nConnection: Upgrade\r\n\r\n"), nil, preHTTPUpgrade, true},
+		{"ftp AUTH TLS", []byte("AUTH TLS\r\n"), []byte("220 ProFTPD Server ready\r\n"), ProtoFTP, true},
+		{"ftp login", []byte("USER anonymous\r\n"), []byte("220 (vsFTPd 3.0.3)\r\n"), ProtoFTP, true},
+		{"ldap StartTLS", append([]byte{0x30, 0x1d, 0x02, 0x01, 0x01, 0x77, 0x18, 0x80, 0x16}, "1.3.6.1.4.1.1466.20037"...), nil, ProtoLDAP, true},
+		{"imap greeting", []byte("a1 CAPABILITY\r\n"), []byte("* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n"), ProtoIMAP, true},
+		{"pop3 greeting", []byte("STLS\r\n"), []byte("+OK ready\r\n"), ProtoPOP3, true},
+		{"xmpp stream", []byte("<?xml version='1.0'?><stream:stream to='a' version='1.0'>"), nil, ProtoXMPP, true},
+		{"socks5 greeting", []byte{5, 2, 0, 2}, []byte{5, 0}, ProtoSOCKS5, true},
+		{"socks4a request", []byte{4, 1, 0, 80, 0, 0, 0, 1, 'u', 0, 'h', 0}, []byte{0, 0x5a, 0, 0, 0, 0, 0, 0}, ProtoSOCKS4, true},
+		{"socks5 refused method", []byte{5, 1, 2}, []byte{5, 0xff}, ProtoSOCKS5, true},
 		{"garbage", []byte{0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3, 4, 5}, []byte{9, 9, 9}, "", false},
 	}
 	for _, tt := range tests {
@@ -91,8 +102,14 @@ func TestPlaintextDetectors(t *testing.T) {
 	}
 }
 
+// BenchmarkReadFile reads testdata's tls12.pcap, or the capture named by
+// SC8_BENCH_PCAP (hack/bench-capture.sh times the classifier alone on its
+// own captures this way).
 func BenchmarkReadFile(b *testing.B) {
 	path := filepath.Join(pcapDir, "tls12.pcap")
+	if p := os.Getenv("SC8_BENCH_PCAP"); p != "" {
+		path = p
+	}
 	r, err := ReadFile(context.Background(), path)
 	if err != nil {
 		b.Fatal(err)

@@ -1,11 +1,14 @@
 package capture
 
 import (
+	"cmp"
 	"encoding/binary"
 	"net/netip"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/sc8scan/sc8scan/pkg/capture/tlsparse"
 	"github.com/sc8scan/sc8scan/pkg/evidence"
 )
 
@@ -46,6 +49,11 @@ type flow struct {
 	overBudget bool
 	spi        uint32
 	res        analysis
+	// tp reads each direction's TLS records as they arrive, from offset
+	// tpStart of its buffer.
+	tp      [2]tlsparse.Parser
+	tpStart [2]int
+	cache   *memo
 }
 
 // stream keeps the first bytes one side of a TCP connection sent, in order.
@@ -127,10 +135,21 @@ func (s *stream) place(seq uint32, payload []byte, limit int, e *engine) bool {
 		s.full = true
 		return false
 	}
+	if s.buf == nil {
+		s.buf = e.buffer()
+	}
 	s.buf = append(s.buf, payload...)
 	e.buffered += int64(len(payload))
 	s.next += uint32(len(payload))
 	return true
+}
+
+// release frees what a flow holds to classify itself.
+func (f *flow) release(e *engine) {
+	f.dirs[0].release(e)
+	f.dirs[1].release(e)
+	f.tp[0].Reset()
+	f.tp[1].Reset()
 }
 
 func (s *stream) release(e *engine) {
@@ -138,23 +157,52 @@ func (s *stream) release(e *engine) {
 	for _, sg := range s.pend {
 		e.buffered -= int64(len(sg.data))
 	}
+	if s.buf != nil && cap(s.buf) <= maxPooledBuffer && e.pooled+cap(s.buf) <= maxPooledBytes {
+		e.buffers = append(e.buffers, s.buf[:0])
+		e.pooled += cap(s.buf)
+	}
 	s.buf, s.pend = nil, nil
+}
+
+// Released stream buffers and flows are kept for the next flows: up to
+// maxPooled flows, and buffers of up to maxPooledBuffer bytes each and
+// maxPooledBytes in all. A capture of short connections then allocates
+// almost nothing per flow.
+const (
+	maxPooled       = 1024
+	maxPooledBuffer = 64 << 10
+	maxPooledBytes  = 8 << 20
+	firstBuffer     = 4 << 10
+)
+
+func (e *engine) buffer() []byte {
+	if n := len(e.buffers); n > 0 {
+		b := e.buffers[n-1]
+		e.buffers = e.buffers[:n-1]
+		e.pooled -= cap(b)
+		return b
+	}
+	return make([]byte, 0, firstBuffer)
 }
 
 // engine holds the flow table and the finished flows.
 type engine struct {
 	cfg       *config
 	flows     map[flowKey]*flow
-	done      []evidence.Flow
+	done      flowList
 	stats     evidence.FlowStats
 	buffered  int64
 	now       int64
 	lastSweep int64
 	mapper    *mapper
+	memo      *memo
+	buffers   [][]byte
+	pooled    int // bytes of capacity in buffers
+	free      []*flow
 }
 
 func newEngine(cfg *config) *engine {
-	e := &engine{cfg: cfg, flows: make(map[flowKey]*flow, 1024)}
+	e := &engine{cfg: cfg, flows: make(map[flowKey]*flow, 1024), memo: newMemo()}
 	if cfg.inv != nil {
 		e.mapper = newMapper(cfg.inv)
 	}
@@ -213,7 +261,15 @@ func (e *engine) handle(p *packet, ts int64, n int) {
 
 func (e *engine) newFlow(p *packet, ts int64) *flow {
 	e.stats.Flows++
-	f := &flow{proto: p.proto, first: ts, collecting: true}
+	var f *flow
+	if n := len(e.free); n > 0 {
+		f = e.free[n-1]
+		e.free = e.free[:n-1]
+		*f = flow{}
+	} else {
+		f = new(flow)
+	}
+	f.proto, f.first, f.collecting, f.cache = p.proto, ts, true, e.memo
 	src := netip.AddrPortFrom(p.src, p.sport)
 	dst := netip.AddrPortFrom(p.dst, p.dport)
 	switch {
@@ -299,6 +355,9 @@ func (e *engine) udp(f *flow, p *packet, dir int) {
 		s.full = true
 		return
 	}
+	if s.buf == nil {
+		s.buf = e.buffer()
+	}
 	s.buf = binary.BigEndian.AppendUint16(s.buf, uint16(n))
 	s.buf = append(s.buf, p.payload[:n]...)
 	e.buffered += int64(2 + n)
@@ -331,14 +390,16 @@ func (e *engine) analyze(f *flow) {
 	if f.res.swap && f.guessed {
 		f.client, f.server = f.server, f.client
 		f.dirs[0], f.dirs[1] = f.dirs[1], f.dirs[0]
+		f.tp[0].Reset()
+		f.tp[1].Reset()
+		f.tpStart = [2]int{}
 		f.guessed = false
 		f.res = classify(f, false)
 	}
 	full := f.dirs[0].full && f.dirs[1].full
 	if f.res.done || full {
 		f.collecting = false
-		f.dirs[0].release(e)
-		f.dirs[1].release(e)
+		f.release(e)
 	}
 }
 
@@ -383,10 +444,12 @@ func (e *engine) finish(k flowKey, f *flow) {
 	if f.collecting {
 		f.res = classify(f, true)
 	}
-	f.dirs[0].release(e)
-	f.dirs[1].release(e)
+	f.release(e)
 	delete(e.flows, k)
-	e.done = append(e.done, e.report(f))
+	e.done.add(e.report(f))
+	if len(e.free) < maxPooled {
+		e.free = append(e.free, f)
+	}
 }
 
 // report turns a finished flow into its wire form.
@@ -431,11 +494,7 @@ func transportName(p uint8) string {
 // flush finishes every flow and returns the report sorted by first packet.
 func (e *engine) flush(r *evidence.FlowReport) {
 	e.sweep(true)
-	r.Flows = e.done
-	if r.Flows == nil {
-		r.Flows = []evidence.Flow{}
-	}
-	sortFlows(r.Flows)
+	r.Flows = sortFlows(e.done.all())
 	r.Stats = e.stats
 }
 
@@ -443,27 +502,76 @@ func (e *engine) flush(r *evidence.FlowReport) {
 // without finishing anything. With drain, the finished flows are handed
 // over and forgotten, so a long-running capture holds only live flows.
 func (e *engine) snapshot(r *evidence.FlowReport, drain bool) {
-	flows := append([]evidence.Flow(nil), e.done...)
+	flows := e.done.all()
 	if drain {
-		e.done = nil
+		e.done = flowList{}
 	}
 	for _, f := range e.flows {
 		flows = append(flows, e.report(f))
 	}
-	sortFlows(flows)
-	r.Flows = flows
+	r.Flows = sortFlows(flows)
 	r.Stats = e.stats
 }
 
-func sortFlows(fs []evidence.Flow) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		if !a.FirstSeen.Equal(b.FirstSeen) {
-			return a.FirstSeen.Before(b.FirstSeen)
+// flowList holds finished flows in chunks, so that keeping many costs no
+// copying as it grows: they are copied once, by all.
+type flowList struct {
+	chunks [][]evidence.Flow
+	n      int
+}
+
+const flowChunk = 1024
+
+func (l *flowList) add(f evidence.Flow) {
+	if len(l.chunks) == 0 || len(l.chunks[len(l.chunks)-1]) == flowChunk {
+		l.chunks = append(l.chunks, make([]evidence.Flow, 0, flowChunk))
+	}
+	c := &l.chunks[len(l.chunks)-1]
+	*c = append(*c, f)
+	l.n++
+}
+
+// all returns the flows in one new slice, never nil.
+func (l *flowList) all() []evidence.Flow {
+	out := make([]evidence.Flow, 0, l.n)
+	for _, c := range l.chunks {
+		out = append(out, c...)
+	}
+	return out
+}
+
+// sortFlows orders flows by first packet, then client and server, and
+// returns them. The flows are large: their order is sorted as small keys,
+// then each flow moves once.
+func sortFlows(fs []evidence.Flow) []evidence.Flow {
+	type key struct {
+		first int64
+		i     int32
+	}
+	keys := make([]key, len(fs))
+	sorted := true
+	for i := range fs {
+		keys[i] = key{fs[i].FirstSeen.UnixNano(), int32(i)}
+		if i > 0 && keys[i].first <= keys[i-1].first {
+			sorted = false // equal times need the addresses compared
 		}
-		if a.Client != b.Client {
-			return a.Client < b.Client
+	}
+	if sorted {
+		return fs
+	}
+	slices.SortStableFunc(keys, func(a, b key) int {
+		if a.first != b.first {
+			return cmp.Compare(a.first, b.first)
 		}
-		return a.Server < b.Server
+		x, y := &fs[a.i], &fs[b.i]
+		if c := strings.Compare(x.Client, y.Client); c != 0 {
+			return c
+		}
+		return strings.Compare(x.Server, y.Server)
 	})
+	out := make([]evidence.Flow, len(fs))
+	for i, k := range keys {
+		out[i] = fs[k.i]
+	}
+	return out
 }

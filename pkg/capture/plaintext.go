@@ -17,6 +17,13 @@ const (
 	ProtoRedis    = "redis"
 	ProtoSMTP     = "smtp"
 	ProtoDNS      = "dns"
+	ProtoIMAP     = "imap"
+	ProtoPOP3     = "pop3"
+	ProtoXMPP     = "xmpp"
+	ProtoSOCKS4   = "socks4"
+	ProtoSOCKS5   = "socks5"
+	ProtoFTP      = "ftp"
+	ProtoLDAP     = "ldap"
 )
 
 // internal preamble names that can upgrade to TLS.
@@ -25,6 +32,7 @@ const (
 	prePGSSL       = "postgres-sslrequest"
 	preMySQLSSL    = "mysql-sslrequest"
 	preSMTPTLS     = "smtp-starttls"
+	preHTTPUpgrade = "http-upgrade" // RFC 2817 Upgrade: TLS/1.x
 )
 
 var h2Preface = []byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
@@ -72,6 +80,9 @@ func detectPlain(c, s []byte, serverPort uint16) (proto string, upgradable bool)
 		if hasHeader(c, "upgrade", "h2c") {
 			return ProtoH2C, false
 		}
+		if hasHeader(c, "upgrade", "tls/1.") {
+			return preHTTPUpgrade, true
+		}
 		if bytes.Contains(line, []byte("HTTP/1.0")) {
 			return ProtoHTTP10, false
 		}
@@ -94,6 +105,20 @@ func detectPlain(c, s []byte, serverPort uint16) (proto string, upgradable bool)
 			return preSMTPTLS, true
 		}
 		return ProtoSMTP, true
+	case isFTP(c, s):
+		return ProtoFTP, true
+	case isLDAPStartTLS(c):
+		return ProtoLDAP, true
+	case isIMAPGreeting(s):
+		return ProtoIMAP, true
+	case isPOP3Greeting(s):
+		return ProtoPOP3, true
+	case isXMPP(c) || isXMPP(s):
+		return ProtoXMPP, true
+	case isSOCKS5(c, s):
+		return ProtoSOCKS5, true
+	case isSOCKS4(c, s):
+		return ProtoSOCKS4, true
 	case isRedis(c) || len(c) == 0 && isRedisReply(s) && serverPort == 6379:
 		return ProtoRedis, false
 	case serverPort == 53 && len(c) >= 14 && int(binary.BigEndian.Uint16(c[0:2])) >= 12 && isDNS(c[2:]):
@@ -112,8 +137,13 @@ func upgradeRefused(proto string, c, s []byte) bool {
 		return len(s) > 0 && s[0] == 'N' && len(c) > 8
 	case preHTTPConnect:
 		return len(s) >= 12 && !bytes.HasPrefix(s[9:], []byte("2"))
-	case ProtoSMTP:
+	case ProtoSMTP, ProtoIMAP, ProtoPOP3, ProtoXMPP, ProtoFTP, ProtoLDAP, preHTTPUpgrade:
 		return len(c) >= 1024
+	case ProtoSOCKS5:
+		// Method reply, then the request's reply: 0 is success.
+		return len(s) >= 4 && s[1] == 0 && s[3] != 0 || len(s) >= 2 && s[1] == 0xff
+	case ProtoSOCKS4:
+		return len(s) >= 2 && s[1] != 0x5a
 	}
 	return false
 }
@@ -130,6 +160,8 @@ func plainName(p string) string {
 		return ProtoMySQL
 	case preSMTPTLS:
 		return ProtoSMTP
+	case preHTTPUpgrade:
+		return ProtoHTTP11
 	}
 	return p
 }
@@ -145,7 +177,11 @@ func starttlsName(p string) string {
 		return "mysql"
 	case preSMTPTLS, ProtoSMTP:
 		return "smtp"
+	case preHTTPUpgrade:
+		return "http-upgrade"
 	}
+	// imap, pop3, xmpp, ftp, ldap, socks4, socks5: the protocol names
+	// itself.
 	return p
 }
 
@@ -216,4 +252,73 @@ func isRedis(c []byte) bool {
 
 func isRedisReply(s []byte) bool {
 	return bytes.HasPrefix(s, []byte("+PONG")) || bytes.HasPrefix(s, []byte("-NOAUTH")) || bytes.HasPrefix(s, []byte("-ERR"))
+}
+
+// isIMAPGreeting matches an IMAP server's first line (RFC 9051 section
+// 7.1.1: OK, PREAUTH or BYE, untagged).
+func isIMAPGreeting(s []byte) bool {
+	for _, p := range []string{"* OK", "* PREAUTH", "* BYE"} {
+		if bytes.HasPrefix(s, []byte(p)) {
+			return true
+		}
+	}
+	return false
+}
+
+// isPOP3Greeting matches a POP3 server's first line (RFC 1939).
+func isPOP3Greeting(s []byte) bool { return bytes.HasPrefix(s, []byte("+OK")) }
+
+// isXMPP matches the opening of an XMPP stream (RFC 6120 section 4.2).
+func isXMPP(b []byte) bool {
+	if !bytes.HasPrefix(b, []byte("<?xml")) && !bytes.HasPrefix(b, []byte("<stream:stream")) {
+		return false
+	}
+	return bytes.Contains(b[:min(len(b), 512)], []byte("<stream:stream"))
+}
+
+// isSOCKS5 matches a SOCKS 5 greeting (RFC 1928): version 5, 1 to 9
+// methods listed, and, when the server has answered, its method choice.
+func isSOCKS5(c, s []byte) bool {
+	if len(c) < 3 || c[0] != 5 || c[1] == 0 || c[1] > 9 || len(c) < 2+int(c[1]) {
+		return false
+	}
+	for _, m := range c[2 : 2+int(c[1])] {
+		if m > 9 && m < 0x80 {
+			return false
+		}
+	}
+	return len(s) == 0 || len(s) >= 2 && s[0] == 5
+}
+
+// isSOCKS4 matches a SOCKS 4 or 4a CONNECT or BIND request: version 4,
+// command 1 or 2, port, address, then a NUL-terminated user id.
+func isSOCKS4(c, s []byte) bool {
+	if len(c) < 9 || c[0] != 4 || c[1] != 1 && c[1] != 2 {
+		return false
+	}
+	if bytes.IndexByte(c[8:min(len(c), 8+256)], 0) < 0 {
+		return false
+	}
+	return len(s) == 0 || len(s) >= 2 && s[0] == 0 && s[1] >= 0x5a && s[1] <= 0x5d
+}
+
+// isFTP matches an FTP control connection (RFC 959, RFC 4217): a 220
+// greeting and a client command, or the client asking for TLS.
+func isFTP(c, s []byte) bool {
+	u := bytes.ToUpper(c[:min(len(c), 9)])
+	if bytes.HasPrefix(u, []byte("AUTH TLS")) || bytes.HasPrefix(u, []byte("AUTH SSL")) {
+		return true
+	}
+	return bytes.HasPrefix(s, []byte("220")) && !isSMTPBanner(s) &&
+		(bytes.HasPrefix(u, []byte("USER ")) || bytes.HasPrefix(u, []byte("FEAT\r\n")) || bytes.HasPrefix(u, []byte("AUTH ")))
+}
+
+// ldapStartTLS is the OID of the LDAP StartTLS extended operation
+// (RFC 4511 section 4.14.1).
+var ldapStartTLS = []byte("1.3.6.1.4.1.1466.20037")
+
+// isLDAPStartTLS matches an LDAP message (a BER SEQUENCE) carrying the
+// StartTLS request.
+func isLDAPStartTLS(c []byte) bool {
+	return len(c) > 8 && c[0] == 0x30 && bytes.Contains(c[:min(len(c), 64)], ldapStartTLS)
 }

@@ -9,15 +9,9 @@ import (
 	"io"
 	"os"
 
-	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/sc8scan/sc8scan/pkg/evidence"
 )
-
-// packetSource is what both pcapgo readers offer.
-type packetSource interface {
-	ZeroCopyReadPacketData() ([]byte, gopacket.CaptureInfo, error)
-}
 
 // ReadFile classifies every flow in a pcap or pcapng file, gzip-compressed
 // or not. It returns an error only when the file cannot be read at all; a
@@ -60,32 +54,32 @@ func Read(ctx context.Context, in io.Reader, opts ...Option) (*evidence.FlowRepo
 			return nil, fmt.Errorf("reading file header: %w", err)
 		}
 	}
-	var src packetSource
-	var linkOf func(gopacket.CaptureInfo) int
+	var next func() (data []byte, ts int64, wire, link int, err error)
 	if magic[0] == 0x0a && magic[1] == 0x0d && magic[2] == 0x0d && magic[3] == 0x0a {
 		ng, err := pcapgo.NewNgReader(rd, pcapgo.NgReaderOptions{WantMixedLinkType: true})
 		if err != nil {
 			return nil, fmt.Errorf("reading pcapng header: %w", err)
 		}
-		src = ng
-		linkOf = func(ci gopacket.CaptureInfo) int {
-			ifc, err := ng.Interface(ci.InterfaceIndex)
+		next = func() ([]byte, int64, int, int, error) {
+			data, ci, err := ng.ZeroCopyReadPacketData()
 			if err != nil {
-				return -1
+				return nil, 0, 0, 0, err
 			}
-			return int(ifc.LinkType)
+			link := -1
+			if ifc, err := ng.Interface(ci.InterfaceIndex); err == nil {
+				link = int(ifc.LinkType)
+			}
+			return data, ci.Timestamp.UnixNano(), ci.Length, link, nil
 		}
 	} else {
-		pr, err := pcapgo.NewReader(rd)
+		pf, err := newPcapFile(rd)
 		if err != nil {
 			return nil, fmt.Errorf("reading pcap header: %w", err)
 		}
-		// Accept records up to 256 KiB whatever the header claims, as
-		// tcpdump does; longer ones mean a corrupt record header.
-		pr.SetSnaplen(256 << 10)
-		src = pr
-		lt := int(pr.LinkType())
-		linkOf = func(gopacket.CaptureInfo) int { return lt }
+		next = func() ([]byte, int64, int, int, error) {
+			data, ts, wire, err := pf.next()
+			return data, ts, wire, pf.link, err
+		}
 	}
 	e := newEngine(cfg)
 	rep := &evidence.FlowReport{Header: evidence.NewHeader(evidence.KindFlowReport, cfg.scannerName)}
@@ -96,7 +90,7 @@ func Read(ctx context.Context, in io.Reader, opts ...Option) (*evidence.FlowRepo
 			rep.Errors = append(rep.Errors, "stopped: "+ctx.Err().Error())
 			break
 		}
-		data, ci, err := src.ZeroCopyReadPacketData()
+		data, ts, wire, lt, err := next()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				break
@@ -111,10 +105,9 @@ func Read(ctx context.Context, in io.Reader, opts ...Option) (*evidence.FlowRepo
 			break
 		}
 		e.stats.Packets++
-		if ci.CaptureLength < ci.Length {
+		if len(data) < wire {
 			e.stats.Truncated++
 		}
-		lt := linkOf(ci)
 		if !supportedLink(lt) {
 			if !unsupported[lt] {
 				unsupported[lt] = true
@@ -126,7 +119,7 @@ func Read(ctx context.Context, in io.Reader, opts ...Option) (*evidence.FlowRepo
 		p = packet{}
 		switch decodeLink(lt, data, &p, 0) {
 		case decodedOK:
-			e.handle(&p, ci.Timestamp.UnixNano(), ci.Length)
+			e.handle(&p, ts, wire)
 		case decodedMalformed:
 			e.stats.Malformed++
 		case decodedTruncated:

@@ -225,9 +225,11 @@ func TestAgainstTshark(t *testing.T) {
 	}
 	tshark := testenv.LookPath(t, "tshark")[0]
 	var files []string
-	for _, pat := range []string{"*.pcap", "*.pcapng", "*.gz"} {
-		m, _ := filepath.Glob(filepath.Join(pcapDir, pat))
-		files = append(files, m...)
+	for _, dir := range []string{pcapDir, ownPcapDir} {
+		for _, pat := range []string{"*.pcap", "*.pcapng", "*.gz"} {
+			m, _ := filepath.Glob(filepath.Join(dir, pat))
+			files = append(files, m...)
+		}
 	}
 	compared := 0
 	for _, file := range files {
@@ -285,3 +287,45 @@ var cmpIgnoreInternal = cmp.FilterPath(func(p cmp.Path) bool {
 	}
 	return false
 }, cmp.Ignore())
+
+// TestQUICAgainstTshark compares the ClientHello sc8scan reads out of QUIC
+// Initials (decrypted with the keys their Destination Connection ID
+// gives) with tshark's: SNI, offered ALPN and JA3 of every QUIC flow.
+func TestQUICAgainstTshark(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: skipped with -short")
+	}
+	tshark := testenv.LookPath(t, "tshark")[0]
+	file := filepath.Join(ownPcapDir, "quic-split.pcap")
+	out, err := exec.Command(tshark, "-n", "-r", file, "-d", "udp.port==18453,quic", "-d", "udp.port==28453,quic",
+		"-Y", "tls.handshake.type==1", "-T", "fields", "-E", "aggregator=|", "-e", "ip.src", "-e", "udp.srcport", "-e", "ip.dst", "-e", "udp.dstport",
+		"-e", "tls.handshake.extensions_server_name", "-e", "tls.handshake.extensions_alpn_str", "-e", "tls.handshake.ja3").Output()
+	if err != nil {
+		t.Fatalf("tshark: %v", err)
+	}
+	type hello struct{ Client, Server, SNI, ALPN, JA3 string }
+	var want []hello
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		c := strings.Split(line, "\t")
+		if len(c) < 7 {
+			continue
+		}
+		want = append(want, hello{c[0] + ":" + c[1], c[2] + ":" + c[3], c[4], c[5], c[6]})
+	}
+	r, err := ReadFile(context.Background(), file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []hello
+	for _, f := range r.Flows {
+		if f.Classification == ClassQUIC && f.TLS != nil {
+			got = append(got, hello{f.Client, f.Server, f.TLS.ServerName, strings.Join(f.TLS.ALPN, "|"), f.TLS.JA3})
+		}
+	}
+	if len(want) < 2 {
+		t.Fatalf("tshark read %d QUIC ClientHellos, want 2", len(want))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("QUIC ClientHellos (-tshark +sc8scan):\n%s", diff)
+	}
+}

@@ -12,8 +12,8 @@
 package sensor
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -178,23 +178,14 @@ func (w *writer) write(name string, r *evidence.FlowReport, final bool) error {
 		if !final {
 			return nil
 		}
-		b, err := json.Marshal(r)
-		if err != nil {
+		var b bytes.Buffer
+		if err := capture.WriteJSON(&b, r, ""); err != nil {
 			return err
 		}
-		return frame.Write(w.stdout, evidence.KindFlowReport, w.frame+"."+safeName(name), b)
+		return frame.Write(w.stdout, evidence.KindFlowReport, w.frame+"."+safeName(name), bytes.TrimSuffix(b.Bytes(), []byte("\n")))
 	}
 	if w.dir == "" {
-		b, err := json.Marshal(r)
-		if err != nil {
-			return err
-		}
-		_, err = w.stdout.Write(append(b, '\n'))
-		return err
-	}
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
+		return capture.WriteJSON(w.stdout, r, "")
 	}
 	// One file per report: each holds the flows finished since the
 	// previous one plus those still active.
@@ -204,8 +195,16 @@ func (w *writer) write(name string, r *evidence.FlowReport, final bool) error {
 	}
 	path := filepath.Join(w.dir, "flows-"+safeName(name)+suffix)
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
 		return err
+	}
+	err = capture.WriteJSON(f, r, "  ")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", tmp, err)
 	}
 	return os.Rename(tmp, path)
 }

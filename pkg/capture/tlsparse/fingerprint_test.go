@@ -86,3 +86,38 @@ func TestFingerprintVectors(t *testing.T) {
 		})
 	}
 }
+
+// TestJA4ALPN holds the ALPN rule of FoxIO-LLC/ja4 technical_details
+// (JA4.md, "ALPN Extension Value"): the first and last characters of the
+// first ALPN value; when either is not 0-9, A-Z or a-z, the first and last
+// characters of the hex of the whole first value; "00" without ALPN.
+func TestJA4ALPN(t *testing.T) {
+	tests := []struct {
+		name string
+		alpn []string
+		want string
+	}{
+		{"none", nil, "00"},
+		{"empty list", []string{}, "00"},
+		{"h2", []string{"h2", "http/1.1"}, "h2"},
+		{"http/1.1 first", []string{"http/1.1", "h2"}, "h1"},
+		{"h3-29", []string{"h3-29"}, "h9"},
+		{"one character", []string{"h"}, "hh"},
+		{"istio, ends alphanumeric", []string{"istio-http/1.1", "istio"}, "i1"},
+		{"spec: 0xAB", []string{"\xab"}, "ab"},
+		{"spec: 0xAB 0xCD", []string{"\xab\xcd"}, "ad"},
+		{"non-alphanumeric first byte", []string{"/x"}, "28"}, // 2f78
+		{"non-alphanumeric last byte", []string{"x/"}, "7f"},  // 782f
+		{"both ends odd, middle ignored", []string{"\x00h2\xff"}, "0f"},
+		{"UTF-8 letter is not alphanumeric", []string{"é"}, "c9"}, // c3a9
+	}
+	for _, tt := range tests {
+		if got := ja4ALPN(tt.alpn); got != tt.want {
+			t.Errorf("%s: ja4ALPN(%q) = %q, want %q", tt.name, tt.alpn, got, tt.want)
+		}
+		ch := &ClientHello{LegacyVersion: VersionTLS12, CipherSuites: []uint16{0x1301}, ALPN: tt.alpn}
+		if got := ch.JA4()[8:10]; got != tt.want {
+			t.Errorf("%s: JA4 %q carries ALPN %q, want %q", tt.name, ch.JA4(), got, tt.want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package tlsparse
 
 import (
 	"bytes"
+	"encoding/binary"
 
 	"github.com/sc8scan/sc8scan/pkg/cryptoref"
 )
@@ -45,6 +46,10 @@ type ClientHello struct {
 	SupportedGroups     []uint16
 	ECPointFormats      []uint8
 	SignatureAlgorithms []uint16
+	// SSLv2 is true for an SSL 2.0-compatible ClientHello (RFC 5246
+	// appendix E.2): it has no extensions, and CipherSuites holds only the
+	// cipher specs that name a TLS suite.
+	SSLv2 bool
 }
 
 // MaxVersion is the highest non-GREASE version offered: supported_versions
@@ -117,6 +122,7 @@ func ParseClientHello(b []byte) (*ClientHello, error) {
 	if !ok {
 		return nil, malformed("client hello extensions length")
 	}
+	ch.Extensions = make([]uint16, 0, min(len(exts)/4, 32))
 	for len(exts) > 0 {
 		typ, ok1 := exts.u16()
 		data, ok2 := exts.vec16()
@@ -165,6 +171,7 @@ func (ch *ClientHello) extension(typ uint16, data reader) error {
 		if !ok || len(list)%2 != 0 {
 			return malformed("supported_versions")
 		}
+		ch.SupportedVersions = make([]uint16, 0, len(list)/2)
 		for len(list) > 0 {
 			v, _ := list.u16()
 			ch.SupportedVersions = append(ch.SupportedVersions, v)
@@ -174,6 +181,7 @@ func (ch *ClientHello) extension(typ uint16, data reader) error {
 		if !ok || len(list)%2 != 0 {
 			return malformed("supported_groups")
 		}
+		ch.SupportedGroups = make([]uint16, 0, len(list)/2)
 		for len(list) > 0 {
 			v, _ := list.u16()
 			ch.SupportedGroups = append(ch.SupportedGroups, v)
@@ -189,6 +197,7 @@ func (ch *ClientHello) extension(typ uint16, data reader) error {
 		if !ok || len(list)%2 != 0 {
 			return malformed("signature_algorithms")
 		}
+		ch.SignatureAlgorithms = make([]uint16, 0, len(list)/2)
 		for len(list) > 0 {
 			v, _ := list.u16()
 			ch.SignatureAlgorithms = append(ch.SignatureAlgorithms, v)
@@ -197,8 +206,48 @@ func (ch *ClientHello) extension(typ uint16, data reader) error {
 	return nil
 }
 
+// IsSSLv2ClientHelloStart reports whether b begins with an SSL 2.0 record
+// (two-byte header, no padding) holding a CLIENT-HELLO that offers SSL 3.0
+// or a TLS version, the form old clients used to reach servers of either
+// kind. It needs 11 bytes.
+func IsSSLv2ClientHelloStart(b []byte) bool {
+	if len(b) < 11 || b[0]&0x80 == 0 || b[2] != 1 || b[3] != 3 || b[4] > 3 {
+		return false
+	}
+	n := int(b[0]&0x7f)<<8 | int(b[1])
+	specs := int(binary.BigEndian.Uint16(b[5:7]))
+	sid := int(binary.BigEndian.Uint16(b[7:9]))
+	ch := int(binary.BigEndian.Uint16(b[9:11]))
+	return specs > 0 && specs%3 == 0 && (sid == 0 || sid == 16) && ch >= 16 && ch <= 32 && n == 9+specs+sid+ch
+}
+
+// ParseSSLv2ClientHello reads the SSL 2.0-compatible ClientHello record at
+// the start of b and returns it with the record's length.
+func ParseSSLv2ClientHello(b []byte) (*ClientHello, int, error) {
+	if !IsSSLv2ClientHelloStart(b) {
+		return nil, 0, malformed("not an SSL 2.0 client hello")
+	}
+	n := 2 + (int(b[0]&0x7f)<<8 | int(b[1]))
+	if len(b) < n {
+		return nil, 0, malformed("SSL 2.0 client hello cut short")
+	}
+	specs := int(binary.BigEndian.Uint16(b[5:7]))
+	ch := &ClientHello{LegacyVersion: binary.BigEndian.Uint16(b[3:5]), SSLv2: true,
+		SessionIDLength: int(binary.BigEndian.Uint16(b[7:9]))}
+	for i := 11; i < 11+specs; i += 3 {
+		if b[i] == 0 { // a TLS cipher suite; others are SSL 2.0 kinds
+			ch.CipherSuites = append(ch.CipherSuites, binary.BigEndian.Uint16(b[i+1:i+3]))
+		}
+	}
+	return ch, n, nil
+}
+
+// IsTLS13 reports whether v is TLS 1.3 or one of its drafts (0x7fXX).
+func IsTLS13(v uint16) bool { return v == VersionTLS13 || v>>8 == 0x7f }
+
 // ParseServerHello reads a ServerHello body; a HelloRetryRequest comes back
-// with HelloRetryRequest set.
+// with HelloRetryRequest set. TLS 1.3 drafts before 22 put their version
+// in the legacy field and have no session id or compression method.
 func ParseServerHello(b []byte) (*ServerHello, error) {
 	r := reader(b)
 	sh := &ServerHello{}
@@ -211,14 +260,19 @@ func ParseServerHello(b []byte) (*ServerHello, error) {
 		return nil, malformed("server hello random")
 	}
 	sh.HelloRetryRequest = bytes.Equal(random, helloRetryRandom)
-	if sid, ok := r.vec8(); !ok || len(sid) > 32 {
-		return nil, malformed("server hello session id")
+	early := sh.LegacyVersion>>8 == 0x7f
+	if !early {
+		if sid, ok := r.vec8(); !ok || len(sid) > 32 {
+			return nil, malformed("server hello session id")
+		}
 	}
 	if sh.CipherSuite, ok = r.u16(); !ok {
 		return nil, malformed("server hello cipher suite")
 	}
-	if _, ok = r.u8(); !ok {
-		return nil, malformed("server hello compression method")
+	if !early {
+		if _, ok = r.u8(); !ok {
+			return nil, malformed("server hello compression method")
+		}
 	}
 	if len(r) == 0 {
 		return sh, nil
@@ -261,5 +315,6 @@ func ParseServerHello(b []byte) (*ServerHello, error) {
 func IsGREASE(v uint16) bool { return v&0x0f0f == 0x0a0a && v>>8 == v&0xff }
 
 // VersionName renders a protocol version as the wire format names it:
-// "SSLv3", "TLSv1.0" ... "TLSv1.3"; unknown values as hex.
+// "SSLv3", "TLSv1.0" ... "TLSv1.3"; other values, TLS 1.3 drafts
+// (0x7fXX) among them, as hex, as the FlowReport schema says.
 func VersionName(v uint16) string { return cryptoref.VersionName(v) }

@@ -95,7 +95,8 @@ type Direction struct {
 	CertificateRequest bool
 	// Certificates holds the DER certificates of the first cleartext
 	// Certificate message; CertificateMessage is true when one was seen
-	// (an empty list is a client declining to send one).
+	// (an empty list is a client declining to send one). They point into
+	// the bytes parsed.
 	Certificates       [][]byte
 	CertificateMessage bool
 	// ChangeCipherSpec is true after a ChangeCipherSpec record.
@@ -121,9 +122,43 @@ type Direction struct {
 // records there; the real encrypted handshake travels as application_data).
 // An incomplete record at the end is left for a later call.
 func ParseDirection(b []byte, tls13 bool) *Direction {
-	d := &Direction{}
-	var hs []byte // handshake bytes pending a complete message
-	off := 0
+	var p Parser
+	return p.Parse(b, tls13)
+}
+
+// Parser is ParseDirection for a stream that grows: each Parse reads only
+// the records completed since the previous call, so following a connection
+// segment by segment costs one pass over its bytes. The zero Parser is
+// ready to use.
+type Parser struct {
+	d     Direction
+	off   int    // bytes of b read so far: whole records
+	hs    []byte // handshake bytes pending a complete message
+	tls13 bool
+}
+
+// TLS13 is the tls13 of the last Parse.
+func (p *Parser) TLS13() bool { return p.tls13 }
+
+// Reset forgets everything read.
+func (p *Parser) Reset() { *p = Parser{} }
+
+// Parse reads the records of b not read yet. b must hold the bytes given
+// to the previous call, from the same start, and maybe more. A change of
+// tls13 after a ChangeCipherSpec was read starts over from the first byte.
+// The Direction returned belongs to p and changes with later calls.
+func (p *Parser) Parse(b []byte, tls13 bool) *Direction {
+	if tls13 != p.tls13 {
+		if p.d.ChangeCipherSpec {
+			p.Reset()
+		}
+		p.tls13 = tls13
+	}
+	d := &p.d
+	if d.Err != nil || len(b) < p.off {
+		return d
+	}
+	off := p.off
 	for off+5 <= len(b) {
 		h := b[off:]
 		if h[1] != 3 || h[2] > 4 || h[0] < RecordChangeCipherSpec || h[0] > RecordHeartbeat {
@@ -140,6 +175,7 @@ func ParseDirection(b []byte, tls13 bool) *Direction {
 		}
 		body := h[5 : 5+n]
 		off += 5 + n
+		p.off = off
 		d.Records++
 		d.Consumed = off
 		switch h[0] {
@@ -159,11 +195,19 @@ func ParseDirection(b []byte, tls13 bool) *Direction {
 				d.Opaque++
 				continue
 			}
-			if len(hs)+len(body) > maxHandshakeMessage {
+			if len(p.hs)+len(body) > maxHandshakeMessage {
 				d.Err = malformed("handshake message larger than %d bytes", maxHandshakeMessage)
 				return d
 			}
-			hs = append(hs, body...)
+			hs := p.hs
+			if len(hs) == 0 {
+				// The common case, a record holding whole messages, is
+				// read in place; only a message split over records is
+				// copied.
+				hs = body
+			} else {
+				hs = append(hs, body...)
+			}
 			for len(hs) >= 4 {
 				mlen := int(hs[1])<<16 | int(hs[2])<<8 | int(hs[3])
 				if mlen > maxHandshakeMessage {
@@ -179,8 +223,13 @@ func ParseDirection(b []byte, tls13 bool) *Direction {
 				}
 				hs = hs[4+mlen:]
 			}
-			if len(hs) == 0 {
-				hs = hs[:0]
+			switch {
+			case len(hs) == 0:
+				p.hs = nil
+			case len(p.hs) == 0:
+				p.hs = append([]byte(nil), hs...) // own the partial message
+			default:
+				p.hs = hs
 			}
 		}
 	}
@@ -212,7 +261,7 @@ func (d *Direction) message(typ uint8, body []byte) error {
 		if d.CertificateMessage {
 			return nil
 		}
-		certs, err := parseCertificateList(body, d.ServerHello != nil && d.ServerHello.Version() == VersionTLS13)
+		certs, err := parseCertificateList(body, d.ServerHello != nil && IsTLS13(d.ServerHello.Version()))
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,6 +19,10 @@ import (
 // certificates, plaintext) on consecutive ports from -port and drives
 // -conns connections across them, each exchanging -msgs small messages, so a
 // capture of it holds several hundred thousand packets of real traffic.
+//
+// With -dense every connection is one HTTP/1.1 request and response with
+// "Connection: close", the shape of health checks and HTTP/1 without
+// keep-alive: many short flows, each mostly handshake.
 func load(args []string) error {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	host := fs.String("host", "127.0.0.1", "address to listen on and dial")
@@ -28,6 +33,7 @@ func load(args []string) error {
 	cert := fs.String("cert", "", "server and client certificate PEM")
 	key := fs.String("key", "", "key PEM")
 	ca := fs.String("ca", "", "CA PEM")
+	dense := fs.Bool("dense", false, "one HTTP/1.1 request and response per connection, closed by the server")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -62,7 +68,11 @@ func load(args []string) error {
 		}
 		defer ln.Close()
 		lns = append(lns, ln)
-		go serveEcho(ln, k.server)
+		if *dense {
+			go serveHTTPOnce(ln, k.server)
+		} else {
+			go serveEcho(ln, k.server)
+		}
 	}
 	var next atomic.Int64
 	var failed atomic.Int64
@@ -77,7 +87,11 @@ func load(args []string) error {
 					return
 				}
 				k := kinds[i%len(kinds)]
-				if err := echoClient(lns[i%len(kinds)].Addr().String(), k.client, *msgs); err != nil {
+				run := func(addr string, cfg *tls.Config) error { return echoClient(addr, cfg, *msgs) }
+				if *dense {
+					run = httpOnceClient
+				}
+				if err := run(lns[i%len(kinds)].Addr().String(), k.client); err != nil {
 					failed.Add(1)
 				}
 			}
@@ -180,6 +194,68 @@ func compare(args []string) error {
 	fmt.Printf("agreement: %d ClientHellos and %d ServerHellos compared, %d mismatches\n", hellos, servers, mismatches)
 	if mismatches > 0 || hellos == 0 {
 		return fmt.Errorf("TLS fields disagree with tshark (%d mismatches, %d hellos)", mismatches, hellos)
+	}
+	return nil
+}
+
+const healthRequest = "GET /healthz HTTP/1.1\r\nHost: bench.test\r\nUser-Agent: sc8-bench\r\nConnection: close\r\n\r\n"
+
+const healthResponse = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n"
+
+// serveHTTPOnce answers one request per connection and closes it.
+func serveHTTPOnce(ln net.Listener, cfg *tls.Config) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(30 * time.Second))
+			var conn net.Conn = c
+			if cfg != nil {
+				conn = tls.Server(c, cfg)
+			}
+			br := bufio.NewReader(conn)
+			for {
+				line, err := br.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if line == "\r\n" {
+					break
+				}
+			}
+			io.WriteString(conn, healthResponse)
+		}()
+	}
+}
+
+// httpOnceClient sends one request and reads the response to the end.
+func httpOnceClient(addr string, cfg *tls.Config) error {
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	var conn net.Conn = c
+	if cfg != nil {
+		tc := tls.Client(c, cfg)
+		if err := tc.Handshake(); err != nil {
+			return err
+		}
+		conn = tc
+	}
+	if _, err := io.WriteString(conn, healthRequest); err != nil {
+		return err
+	}
+	b, err := io.ReadAll(conn)
+	if err != nil && len(b) == 0 {
+		return err
+	}
+	if !strings.HasPrefix(string(b), "HTTP/1.1 200") {
+		return fmt.Errorf("unexpected response from %s", addr)
 	}
 	return nil
 }

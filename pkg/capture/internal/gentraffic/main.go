@@ -29,7 +29,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: gentraffic client|server|reuse|h2c-server|grpc-client|proxy|smtp-server|smtp-client|load|compare [flags]")
+		fmt.Fprintln(os.Stderr, "usage: gentraffic client|server|reuse|h2c-server|grpc-client|proxy|smtp-server|smtp-client|prelude-server|socks-proxy|sslv2-hello|quic-client|udp-sink|draft13-server|draft13-client|load|compare [flags]")
 		os.Exit(1)
 	}
 	var err error
@@ -52,6 +52,20 @@ func main() {
 		err = smtpClient(os.Args[2:])
 	case "load":
 		err = load(os.Args[2:])
+	case "prelude-server":
+		err = preludeServer(os.Args[2:])
+	case "socks-proxy":
+		err = socksProxy(os.Args[2:])
+	case "sslv2-hello":
+		err = sslv2Hello(os.Args[2:])
+	case "quic-client":
+		err = quicClient(os.Args[2:])
+	case "udp-sink":
+		err = quicSink(os.Args[2:])
+	case "draft13-server":
+		err = draftServer(os.Args[2:])
+	case "draft13-client":
+		err = draftClient(os.Args[2:])
 	case "compare":
 		err = compare(os.Args[2:])
 	default:
