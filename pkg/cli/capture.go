@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -86,9 +85,7 @@ Exits 0 when it ran, whatever it found, and 1 when it could not.`,
 				return &ExitErr{Code: ExitError, Err: err}
 			}
 			if f.output == "json" {
-				enc := json.NewEncoder(s.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rep)
+				return capture.WriteJSON(s.Out, rep, "  ")
 			}
 			return writeFlowTable(s.Out, rep)
 		},
