@@ -9,10 +9,12 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/sc8scan/sc8scan/pkg/capture"
 	"github.com/sc8scan/sc8scan/pkg/capture/sensor"
 )
 
 func main() {
+	capture.TuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := sensor.Run(ctx, os.Stdout, os.Stderr, os.Args[1:])
 	stop()

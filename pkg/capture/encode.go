@@ -76,6 +76,7 @@ func WriteJSON(out io.Writer, r *evidence.FlowReport, indent string) error {
 // the report's flows array, with each certificate chain encoded once.
 type flowEncoder struct {
 	indent     string
+	flat       []byte // appendFlow's bytes, reused
 	buf, ind   bytes.Buffer
 	enc        *json.Encoder
 	chains     map[string][]byte
@@ -102,10 +103,15 @@ func (fe *flowEncoder) encode(w *bufio.Writer, f *evidence.Flow) error {
 		fc.TLS = &bare
 		f = &fc
 	}
-	if err := fe.enc.Encode(f); err != nil {
-		return err
+	var b []byte
+	if fb, ok := appendFlow(fe.flat[:0], f); ok {
+		fe.flat, b = fb, fb
+	} else {
+		if err := fe.enc.Encode(f); err != nil {
+			return err
+		}
+		b = bytes.TrimSuffix(fe.buf.Bytes(), []byte("\n"))
 	}
-	b := bytes.TrimSuffix(fe.buf.Bytes(), []byte("\n"))
 	if fe.indent != "" {
 		// An element of the flows array: two levels in.
 		fe.ind.Reset()

@@ -92,3 +92,47 @@ func FuzzWriteJSON(f *testing.F) {
 		checkWriteJSON(t, "fuzz", r)
 	})
 }
+
+// FuzzAppendFlow: the hand-written flow encoding is json.Marshal's, byte
+// for byte, whatever the strings and times hold.
+func FuzzAppendFlow(f *testing.F) {
+	f.Add("10.0.0.1:443", "<&>\u2028\x00\x1f\"\\", "\xff\xfe", int64(0), int64(1), true, uint8(0))
+	f.Add("", "", "", int64(-62135596800), int64(253402300799), false, uint8(255))
+	f.Fuzz(func(t *testing.T, a, b, c string, sec, nsec int64, flag bool, mask uint8) {
+		fl := evidence.Flow{Client: a, Server: b, Transport: c, FirstSeen: time.Unix(sec, nsec%1e9).UTC(), LastSeen: time.Unix(sec, 0).In(time.FixedZone("x", 3600)),
+			Packets: sec, Bytes: nsec, Encrypted: flag, Mesh: c}
+		if mask&1 != 0 {
+			fl.Classification = a
+		}
+		if mask&2 != 0 {
+			fl.TLS = &evidence.FlowTLS{Version: a, CipherSuite: b, ServerName: c, ClientCertificate: a, JA3: b, JA4: c, HelloRetryRequest: flag}
+			if mask&4 != 0 {
+				fl.TLS.ALPN = []string{a, b}
+				fl.TLS.STARTTLS, fl.TLS.JA3S, fl.TLS.ServerALPN = c, a, b
+			}
+		}
+		if mask&8 != 0 {
+			fl.Plaintext = &evidence.FlowPlaintext{Protocol: b}
+		}
+		if mask&16 != 0 {
+			fl.Source = &evidence.FlowEndpoint{Namespace: a, Pod: b}
+		}
+		if mask&32 != 0 {
+			fl.Destination = &evidence.FlowEndpoint{Workload: c, Service: a, Port: int(mask)}
+		}
+		if mask&64 != 0 {
+			fl.PathID = b
+		}
+		want, err := json.Marshal(&fl)
+		got, ok := appendFlow(nil, &fl)
+		if err != nil || !ok {
+			if ok || err == nil {
+				t.Fatalf("json.Marshal error %v, appendFlow ok %v", err, ok)
+			}
+			return
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("appendFlow:\n%s\njson.Marshal:\n%s", got, want)
+		}
+	})
+}

@@ -57,6 +57,7 @@ Exits 0 when it ran, whatever it found, and 1 when it could not.`,
 			if f.bpf != "" && f.iface == "" {
 				return usageErr("--bpf applies to --interface only")
 			}
+			capture.TuneGC()
 			ctx := cmd.Context()
 			opts := []capture.Option{capture.WithMaxFlows(f.maxFlows), capture.WithStreamBytes(f.streamKiB << 10)}
 			if f.from != "" {
