@@ -53,7 +53,7 @@ func WriteJSON(out io.Writer, r *evidence.FlowReport, indent string) error {
 	open := i + len(marker) - 1 // the "]"
 	bw := bufio.NewWriterSize(out, 64<<10)
 	bw.Write(b[:open])
-	fe := flowEncoder{chains: map[string][]byte{}, indent: indent}
+	fe := flowEncoder{chains: map[string][]byte{}, indent: indent, prefix2: strings.Repeat(indent, 2)}
 	for k := range r.Flows {
 		if k > 0 {
 			bw.WriteByte(',')
@@ -76,8 +76,9 @@ func WriteJSON(out io.Writer, r *evidence.FlowReport, indent string) error {
 // the report's flows array, with each certificate chain encoded once.
 type flowEncoder struct {
 	indent     string
-	flat       []byte // appendFlow's bytes, reused
-	buf, ind   bytes.Buffer
+	flat, ind  []byte // appendFlow's bytes and their indented form, reused
+	prefix2    string // two levels of indent: an element of the flows array
+	buf        bytes.Buffer
 	enc        *json.Encoder
 	chains     map[string][]byte
 	chainBytes int
@@ -114,11 +115,8 @@ func (fe *flowEncoder) encode(w *bufio.Writer, f *evidence.Flow) error {
 	}
 	if fe.indent != "" {
 		// An element of the flows array: two levels in.
-		fe.ind.Reset()
-		if err := json.Indent(&fe.ind, b, strings.Repeat(fe.indent, 2), fe.indent); err != nil {
-			return err
-		}
-		b = fe.ind.Bytes()
+		fe.ind = appendIndent(fe.ind[:0], b, fe.prefix2, fe.indent)
+		b = fe.ind
 	}
 	if !chains {
 		w.Write(b)

@@ -93,8 +93,9 @@ func FuzzWriteJSON(f *testing.F) {
 	})
 }
 
-// FuzzAppendFlow: the hand-written flow encoding is json.Marshal's, byte
-// for byte, whatever the strings and times hold.
+// FuzzAppendFlow: the hand-written flow encoding is json.Marshal's, and
+// its indentation json.Indent's, byte for byte, whatever the strings and
+// times hold.
 func FuzzAppendFlow(f *testing.F) {
 	f.Add("10.0.0.1:443", "<&>\u2028\x00\x1f\"\\", "\xff\xfe", int64(0), int64(1), true, uint8(0))
 	f.Add("", "", "", int64(-62135596800), int64(253402300799), false, uint8(255))
@@ -133,6 +134,13 @@ func FuzzAppendFlow(f *testing.F) {
 		}
 		if !bytes.Equal(got, want) {
 			t.Fatalf("appendFlow:\n%s\njson.Marshal:\n%s", got, want)
+		}
+		var ind bytes.Buffer
+		if err := json.Indent(&ind, want, "    ", "  "); err != nil {
+			t.Fatal(err)
+		}
+		if gotInd := appendIndent(nil, got, "    ", "  "); !bytes.Equal(gotInd, ind.Bytes()) {
+			t.Fatalf("appendIndent:\n%s\njson.Indent:\n%s", gotInd, ind.Bytes())
 		}
 	})
 }
