@@ -14,6 +14,7 @@ pkgs=(
   postgresql       # STARTTLS peer
   sslscan          # benchmark peer
   testssl.sh       # benchmark peer
+  gnutls-bin       # gnutls-serv: a TLS server without RFC 5746 or encrypt-then-MAC
   tshark           # capture oracle
   tcpdump          # captures of real traffic
   iproute2         # network namespaces and veth pairs

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sc8scan/sc8scan/pkg/evidence"
 	"github.com/sc8scan/sc8scan/pkg/internal/testenv"
 	"github.com/sc8scan/sc8scan/pkg/internal/tlstest"
 	ptls "github.com/sc8scan/sc8scan/probes/tls"
@@ -378,4 +379,78 @@ func TestExtensionsAgreeWithTestssl(t *testing.T) {
 func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// TestExtensionsGnuTLS checks the answers that no OpenSSL or Go server
+// gives against a real server configured to give them: GnuTLS's
+// gnutls-serv without RFC 5746 (%DISABLE_SAFE_RENEGOTIATION: no
+// renegotiation_info, and client-initiated renegotiation accepted without
+// it), without encrypt-then-MAC (%NO_ETM), and with its defaults.
+// gnutls-serv cannot be told to listen on loopback only, so it runs in a
+// network namespace of its own that has nothing but loopback, and
+// sc8probe, built here, runs beside it.
+func TestExtensionsGnuTLS(t *testing.T) {
+	testenv.Root(t)
+	testenv.LookPath(t, "gnutls-serv", "unshare", "ip", "bash")
+	dir := t.TempDir()
+	probe := filepath.Join(dir, "sc8probe")
+	if out, err := exec.Command("go", "build", "-o", probe, "../../../cmd/sc8probe").CombinedOutput(); err != nil {
+		t.Fatalf("building sc8probe: %v\n%s", err, out)
+	}
+	ca := tlstest.NewCA(t)
+	cf, kf := tlstest.WriteFiles(t, dir, "server", ca.Issue(t, tlstest.CertOptions{CommonName: "localhost", DNSNames: []string{"localhost"}, KeyType: tlstest.RSA2048}))
+	plan := filepath.Join(dir, "plan.json")
+	if err := os.WriteFile(plan, []byte(`{"apiVersion": "sc8scan.dev/v1alpha1", "kind": "ProbePlan", "vantage": "test",
+		"targets": [{"host": "127.0.0.1", "port": 24443, "scheme": "tls"}],
+		"limits": {"connTimeout": "5s", "targetTimeout": "120s", "enumerate": true}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The server in the background, the probe once its port answers.
+	script := `ip link set lo up
+gnutls-serv --port 24443 --x509certfile "$CERT" --x509keyfile "$KEY" --priority "$PRIORITY" >/dev/null 2>&1 &
+for i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/24443) 2>/dev/null && break; sleep 0.05; done
+"$PROBE" -plan "$PLAN"
+rc=$?
+kill %1
+exit $rc`
+	cases := []struct {
+		priority string
+		want     map[string]string
+	}{
+		{"NORMAL:%DISABLE_SAFE_RENEGOTIATION:-VERS-TLS1.3", map[string]string{
+			ptls.CheckRenegotiationInfo: ptls.ExtNotSupported, ptls.CheckInsecureRenegotiation: ptls.ExtSupported, ptls.CheckEncryptThenMAC: ptls.ExtSupported}},
+		{"NORMAL:%NO_ETM:-VERS-TLS1.3", map[string]string{
+			ptls.CheckRenegotiationInfo: ptls.ExtSupported, ptls.CheckInsecureRenegotiation: ptls.ExtNotSupported, ptls.CheckEncryptThenMAC: ptls.ExtNotSupported}},
+		{"NORMAL", map[string]string{
+			ptls.CheckRenegotiationInfo: ptls.ExtSupported, ptls.CheckInsecureRenegotiation: ptls.ExtNotSupported, ptls.CheckEncryptThenMAC: ptls.ExtSupported,
+			ptls.CheckExtendedMasterSecret: ptls.ExtSupported, ptls.CheckFallbackSCSV: ptls.ExtSupported, ptls.CheckKeyShare: ptls.ExtSupported}},
+	}
+	for _, c := range cases {
+		t.Run(c.priority, func(t *testing.T) {
+			cmd := exec.Command("unshare", "--net", "bash", "-c", script)
+			cmd.Env = append(os.Environ(), "CERT="+cf, "KEY="+kf, "PRIORITY="+c.priority, "PROBE="+probe, "PLAN="+plan)
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("gnutls-serv and sc8probe: %v\n%s", err, stderr.String())
+			}
+			var rep evidence.ProbeReport
+			if err := json.Unmarshal(out, &rep); err != nil || len(rep.Results) != 1 {
+				t.Fatalf("probe report: %v, %d results\n%s", err, len(rep.Results), out)
+			}
+			got := map[string]string{}
+			for _, e := range rep.Results[0].TLS.Extensions {
+				if _, ok := c.want[e.Name]; ok {
+					got[e.Name] = e.Result
+				}
+			}
+			if diff := cmp.Diff(c.want, got); diff != "" {
+				for _, e := range rep.Results[0].TLS.Extensions {
+					t.Logf("%s: %s %s", e.Name, e.Result, e.Evidence)
+				}
+				t.Errorf("extension results against gnutls-serv --priority %s (-want +got):\n%s", c.priority, diff)
+			}
+		})
+	}
 }
