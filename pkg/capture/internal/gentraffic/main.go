@@ -279,37 +279,22 @@ func proxy(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
-	defer ln.Close()
-	for i := 0; i < *n; i++ {
-		c, err := ln.Accept()
-		if err != nil {
-			return err
-		}
+	return serveN(*addr, *n, 0, func(c net.Conn) {
 		br := bufio.NewReader(c)
 		req, err := http.ReadRequest(br)
 		if err != nil || req.Method != http.MethodConnect {
 			c.Close()
-			continue
+			return
 		}
 		up, err := net.DialTimeout("tcp", req.Host, 5*time.Second)
 		if err != nil {
 			io.WriteString(c, "HTTP/1.1 502 Bad Gateway\r\n\r\n")
 			c.Close()
-			continue
+			return
 		}
 		io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n")
-		done := make(chan struct{})
-		go func() { io.Copy(up, br); up.(*net.TCPConn).CloseWrite(); close(done) }()
-		io.Copy(c, up)
-		<-done
-		c.Close()
-		up.Close()
-	}
-	return nil
+		tunnel(c, br, up)
+	})
 }
 
 // smtpServer speaks enough SMTP for a client to say EHLO, STARTTLS, then
@@ -323,17 +308,7 @@ func smtpServer(args []string) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", f.addr)
-	if err != nil {
-		return err
-	}
-	defer ln.Close()
-	for i := 0; i < f.n; i++ {
-		c, err := ln.Accept()
-		if err != nil {
-			return err
-		}
-		c.SetDeadline(time.Now().Add(5 * time.Second))
+	return serveN(f.addr, f.n, 5*time.Second, func(c net.Conn) {
 		var conn net.Conn = c
 		rw := bufio.NewReadWriter(bufio.NewReader(conn), bufio.NewWriter(conn))
 		say := func(s string) { rw.WriteString(s + "\r\n"); rw.Flush() }
@@ -364,8 +339,39 @@ func smtpServer(args []string) error {
 			}
 		}
 		conn.Close()
+	})
+}
+
+// serveN listens on addr and hands its first n connections, one at a
+// time, to handle, which closes them; a positive deadline bounds each.
+func serveN(addr string, n int, deadline time.Duration, handle func(net.Conn)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	for i := 0; i < n; i++ {
+		c, err := ln.Accept()
+		if err != nil {
+			return err
+		}
+		if deadline > 0 {
+			c.SetDeadline(time.Now().Add(deadline))
+		}
+		handle(c)
 	}
 	return nil
+}
+
+// tunnel copies between a client, whose buffered bytes br holds, and up
+// until both directions end, then closes both.
+func tunnel(c net.Conn, br *bufio.Reader, up net.Conn) {
+	done := make(chan struct{})
+	go func() { io.Copy(up, br); up.(*net.TCPConn).CloseWrite(); close(done) }()
+	io.Copy(c, up)
+	<-done
+	c.Close()
+	up.Close()
 }
 
 func smtpClient(args []string) error {

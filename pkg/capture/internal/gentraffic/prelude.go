@@ -42,29 +42,17 @@ func preludeServer(args []string) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", f.addr)
-	if err != nil {
-		return err
-	}
-	defer ln.Close()
-	for i := 0; i < f.n; i++ {
-		c, err := ln.Accept()
-		if err != nil {
-			return err
-		}
-		c.SetDeadline(time.Now().Add(5 * time.Second))
+	return serveN(f.addr, f.n, 5*time.Second, func(c net.Conn) {
+		defer c.Close()
 		br := bufio.NewReader(c)
 		if err := startTLS(*proto, c, br); err != nil {
-			c.Close()
-			continue
+			return
 		}
 		tc := tls.Server(bufConn{c, br}, cfg)
 		if tc.Handshake() == nil {
 			io.Copy(io.Discard, tc)
 		}
-		c.Close()
-	}
-	return nil
+	})
 }
 
 func startTLS(proto string, c net.Conn, br *bufio.Reader) error {
@@ -137,35 +125,19 @@ func socksProxy(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
-	defer ln.Close()
-	for i := 0; i < *n; i++ {
-		c, err := ln.Accept()
-		if err != nil {
-			return err
-		}
-		c.SetDeadline(time.Now().Add(10 * time.Second))
+	return serveN(*addr, *n, 10*time.Second, func(c net.Conn) {
 		br := bufio.NewReader(c)
 		if err := socksHandshake(c, br); err != nil {
 			c.Close()
-			continue
+			return
 		}
 		up, err := net.DialTimeout("tcp", *to, 5*time.Second)
 		if err != nil {
 			c.Close()
-			continue
+			return
 		}
-		done := make(chan struct{})
-		go func() { io.Copy(up, br); up.(*net.TCPConn).CloseWrite(); close(done) }()
-		io.Copy(c, up)
-		<-done
-		c.Close()
-		up.Close()
-	}
-	return nil
+		tunnel(c, br, up)
+	})
 }
 
 func socksHandshake(c net.Conn, br *bufio.Reader) error {
