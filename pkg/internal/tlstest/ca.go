@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 )
@@ -86,7 +87,12 @@ type CertOptions struct {
 	NotAfter time.Time
 }
 
-var serial = big.NewInt(100)
+// serial numbers the certificates issued, one after the other, for tests
+// that issue in parallel too.
+var serial struct {
+	sync.Mutex
+	n int64
+}
 
 // Issue signs a leaf certificate.
 func (ca *CA) Issue(t testing.TB, o CertOptions) tls.Certificate {
@@ -102,9 +108,12 @@ func (ca *CA) Issue(t testing.TB, o CertOptions) tls.Certificate {
 	if o.Client {
 		eku = x509.ExtKeyUsageClientAuth
 	}
-	serial = new(big.Int).Add(serial, big.NewInt(1))
+	serial.Lock()
+	serial.n++
+	sn := big.NewInt(100 + serial.n)
+	serial.Unlock()
 	tmpl := &x509.Certificate{
-		SerialNumber: serial,
+		SerialNumber: sn,
 		Subject:      pkix.Name{CommonName: o.CommonName, Organization: []string{"sc8scan"}},
 		NotBefore:    time.Now().Add(-time.Hour),
 		NotAfter:     o.NotAfter,
