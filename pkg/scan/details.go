@@ -3,9 +3,9 @@ package scan
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
-	"io"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -342,30 +342,19 @@ func BundleEvidence(dir string, m *matrix.Matrix) (evaluate.Evidence, []string) 
 		if e.File == "" || !filepath.IsLocal(e.File) {
 			continue
 		}
+		// Read once: the bytes hashed are the bytes parsed.
 		path := filepath.Join(dir, e.File)
-		if _, err := os.Stat(path); err != nil {
+		data, err := readBounded(path)
+		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
-		if sum, err := fileSHA256(path); err != nil || sum != e.SHA256 {
+		if sum := sha256.Sum256(data); err != nil || hex.EncodeToString(sum[:]) != e.SHA256 {
 			problems = append(problems, fmt.Sprintf("%s: not the document the matrix records (SHA-256 differs or unreadable); its details are left out", e.File))
 			continue
 		}
-		if err := LoadEvidence(path, &p); err != nil {
+		if err := loadEvidence(path, data, &p); err != nil {
 			problems = append(problems, err.Error())
 		}
 	}
 	return evaluate.Evidence{Probes: p.Probes, Policy: p.Policy, Flows: p.Flows, Images: p.Images}, problems
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, io.LimitReader(f, maxDocBytes+1)); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -38,6 +38,11 @@ func LoadEvidence(path string, p *Preloaded) error {
 	if err != nil {
 		return fmt.Errorf("reading evidence: %w", err)
 	}
+	return loadEvidence(path, data, p)
+}
+
+// loadEvidence is LoadEvidence on the bytes read from path.
+func loadEvidence(path string, data []byte, p *Preloaded) error {
 	if bytes.Contains(data, []byte("sc8scan-frame v1 begin ")) {
 		return loadFramed(path, data, p)
 	}
