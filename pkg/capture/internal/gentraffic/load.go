@@ -104,7 +104,9 @@ func load(args []string) error {
 	return nil
 }
 
-func serveEcho(ln net.Listener, cfg *tls.Config) {
+// serveAll hands every connection ln accepts to handle, each in its own
+// goroutine, over TLS when cfg is set, closing it when handle returns.
+func serveAll(ln net.Listener, cfg *tls.Config, handle func(net.Conn)) {
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -117,26 +119,41 @@ func serveEcho(ln net.Listener, cfg *tls.Config) {
 			if cfg != nil {
 				conn = tls.Server(c, cfg)
 			}
-			io.Copy(conn, conn)
+			handle(conn)
 		}()
 	}
 }
 
-func echoClient(addr string, cfg *tls.Config, msgs int) error {
+// dial connects to addr and, when cfg is set, finishes a TLS handshake;
+// the connection has 30 seconds. It returns the connection to use and
+// the TCP connection under it, which the caller closes (no close_notify).
+func dial(addr string, cfg *tls.Config) (conn, raw net.Conn, err error) {
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return nil, nil, err
+	}
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	if cfg == nil {
+		return c, c, nil
+	}
+	tc := tls.Client(c, cfg)
+	if err := tc.Handshake(); err != nil {
+		c.Close()
+		return nil, nil, err
+	}
+	return tc, c, nil
+}
+
+func serveEcho(ln net.Listener, cfg *tls.Config) {
+	serveAll(ln, cfg, func(conn net.Conn) { io.Copy(conn, conn) })
+}
+
+func echoClient(addr string, cfg *tls.Config, msgs int) error {
+	conn, raw, err := dial(addr, cfg)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(30 * time.Second))
-	var conn net.Conn = c
-	if cfg != nil {
-		tc := tls.Client(c, cfg)
-		if err := tc.Handshake(); err != nil {
-			return err
-		}
-		conn = tc
-	}
+	defer raw.Close()
 	msg := make([]byte, 100)
 	buf := make([]byte, 100)
 	for i := 0; i < msgs; i++ {
@@ -204,49 +221,28 @@ const healthResponse = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-L
 
 // serveHTTPOnce answers one request per connection and closes it.
 func serveHTTPOnce(ln net.Listener, cfg *tls.Config) {
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			return
+	serveAll(ln, cfg, func(conn net.Conn) {
+		br := bufio.NewReader(conn)
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				return
+			}
+			if line == "\r\n" {
+				break
+			}
 		}
-		go func() {
-			defer c.Close()
-			c.SetDeadline(time.Now().Add(30 * time.Second))
-			var conn net.Conn = c
-			if cfg != nil {
-				conn = tls.Server(c, cfg)
-			}
-			br := bufio.NewReader(conn)
-			for {
-				line, err := br.ReadString('\n')
-				if err != nil {
-					return
-				}
-				if line == "\r\n" {
-					break
-				}
-			}
-			io.WriteString(conn, healthResponse)
-		}()
-	}
+		io.WriteString(conn, healthResponse)
+	})
 }
 
 // httpOnceClient sends one request and reads the response to the end.
 func httpOnceClient(addr string, cfg *tls.Config) error {
-	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	conn, raw, err := dial(addr, cfg)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(30 * time.Second))
-	var conn net.Conn = c
-	if cfg != nil {
-		tc := tls.Client(c, cfg)
-		if err := tc.Handshake(); err != nil {
-			return err
-		}
-		conn = tc
-	}
+	defer raw.Close()
 	if _, err := io.WriteString(conn, healthRequest); err != nil {
 		return err
 	}
