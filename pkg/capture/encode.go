@@ -182,11 +182,7 @@ func (fe *flowEncoder) chain(certs []evidence.Certificate) ([]byte, error) {
 	}
 	if fe.indent != "" {
 		// Four levels in: report, flows, flow, tls.
-		var ind bytes.Buffer
-		if err := json.Indent(&ind, j, strings.Repeat(fe.indent, 4), fe.indent); err != nil {
-			return nil, err
-		}
-		j = ind.Bytes()
+		j = appendIndent(nil, j, strings.Repeat(fe.indent, 4), fe.indent)
 	}
 	if fe.chainBytes+len(j) > maxChainBytes {
 		clear(fe.chains)
