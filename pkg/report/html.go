@@ -73,7 +73,6 @@ type htmlPage struct {
 	Checks     []htmlCheck
 	NotTested  []htmlCount
 	Waivers    []htmlWaiver
-	ColumnHead []string
 	Listed     int
 	// Findings says whether any finding was written.
 	Findings bool
@@ -212,10 +211,10 @@ type htmlRow struct {
 }
 
 type htmlClass struct {
-	ID, Short, Key, Size, Names string
-	Status                      matrix.Status
-	Cells                       []htmlCell
-	Notes                       []htmlNote
+	Short, Key, Size, Names string
+	Status                  matrix.Status
+	Cells                   []htmlCell
+	Notes                   []htmlNote
 }
 
 // htmlCell is one cell of the grid; Empty for a check decided at the
@@ -314,7 +313,6 @@ func HTML(w io.Writer, m *matrix.Matrix, o Options) error {
 			hc.Status, hc.Counts = m.Summary.ByCheck[i].Status, counts(m.Summary.ByCheck[i].Counts)
 		}
 		p.Checks = append(p.Checks, hc)
-		p.ColumnHead = append(p.ColumnHead, head(c.ID))
 	}
 	nss := map[string]bool{}
 	for i := range m.Rows {
@@ -400,7 +398,7 @@ func HTML(w io.Writer, m *matrix.Matrix, o Options) error {
 			cl := &r.Classes[j]
 			said.WriteString(cl.Key)
 			said.WriteByte('\n')
-			hc := htmlClass{ID: cl.ID, Short: shortID(cl.ID), Key: cl.Key, Size: sources(cl.Members), Names: memberList(ix, cl, listed), Status: cl.Status}
+			hc := htmlClass{Short: shortID(cl.ID), Key: cl.Key, Size: sources(cl.Members), Names: memberList(ix, cl, listed), Status: cl.Status}
 			for _, c := range m.Checks {
 				if !isSource(c) {
 					hc.Cells = append(hc.Cells, htmlCell{Empty: true})
